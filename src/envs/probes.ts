@@ -1,0 +1,76 @@
+// Fixed probe sets, generated once per run from the world seed: every checkpoint evaluates the
+// same inputs, so changes over time are changes of the model, not of the sample.
+import { Rng, STREAM } from "../util/rng.ts";
+import type { TeacherWorld } from "./teacher.ts";
+
+export interface ProbeSet {
+  envs: number; // number of environments probed (trained + novel)
+  n: number; // probes per environment
+  x: Float32Array; // [envs, n, inputDim]
+  labels: Int32Array; // [envs, n] clean teacher labels
+  // Counterfactual probes: the content of trained env k's probes shown with every trained env's cue
+  // (same cue noise draw), so only the cue differs between variants.
+  cf: Float32Array; // [trained cue e, n, inputDim] (content taken from probe set of env 0)
+  cfLabels: Int32Array; // [trained e, n] teacher label of that content under env e's rule
+}
+
+export function makeProbes(world: TeacherWorld, n: number): ProbeSet {
+  const E = world.envs.length, T = world.trained, D = world.inputDim;
+  const { content, cue } = world.family;
+  const x = new Float32Array(E * n * D), labels = new Int32Array(E * n);
+  for (let e = 0; e < E; e++) {
+    const rng = new Rng(world.family.seed, STREAM.probe, e);
+    for (let i = 0; i < n; i++) labels[e * n + i] = world.sample(e, rng, x, (e * n + i) * D);
+  }
+  const cf = new Float32Array(T * n * D), cfLabels = new Int32Array(T * n);
+  const rng = new Rng(world.family.seed, STREAM.probe, 1_000_003);
+  const noise = new Float64Array(cue);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < cue; j++) noise[j] = rng.normal();
+    for (let e = 0; e < T; e++) {
+      const off = (e * n + i) * D;
+      for (let j = 0; j < content; j++) cf[off + j] = x[i * D + j]!; // content of env 0's probe i
+      world.writeCue(e, rng, cf, off + content, noise);
+      cfLabels[e * n + i] = world.label(e, cf, off);
+    }
+  }
+  return { envs: E, n, x, labels, cf, cfLabels };
+}
+
+/**
+ * How well the trained environment can be decoded from the cue alone: Monte-Carlo accuracy of the
+ * nearest-prototype rule, which is Bayes-optimal here (isotropic noise, equal-norm prototypes,
+ * equal priors). Chance is 1/envs at distinguishability 0; 1 at distinguishability 1.
+ */
+export function cueDecodability(world: TeacherWorld, samples = 20_000): number {
+  const T = world.trained, { cue } = world.family;
+  if (T < 2) return 1;
+  const rng = new Rng(world.family.seed, STREAM.probe, 7_777_777);
+  const buf = new Float32Array(cue);
+  let hits = 0;
+  for (let i = 0; i < samples; i++) {
+    const e = i % T;
+    world.writeCue(e, rng, buf, 0);
+    let best = -1, bestDot = -Infinity;
+    for (let k = 0; k < T; k++) {
+      const p = world.envs[k]!.prototype;
+      let dot = 0;
+      for (let j = 0; j < cue; j++) dot += p[j]! * buf[j]!;
+      if (dot > bestDot) [best, bestDot] = [k, dot];
+    }
+    if (best === e) hits++;
+  }
+  return hits / samples;
+}
+
+/** Fraction of inputs on which two trained environments' teachers agree (task similarity in accuracy terms). */
+export function labelAgreement(world: TeacherWorld, a: number, b: number, samples = 5_000): number {
+  const rng = new Rng(world.family.seed, STREAM.probe, 8_888_888);
+  const x = new Float32Array(world.family.content);
+  let same = 0;
+  for (let i = 0; i < samples; i++) {
+    for (let j = 0; j < x.length; j++) x[j] = rng.normal(); // the label rule reads only the content
+    if (world.label(a, x) === world.label(b, x)) same++;
+  }
+  return same / samples;
+}

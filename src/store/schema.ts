@@ -1,0 +1,149 @@
+// Tables of the run store and their migration. Column types are the ones SQLite and PostgreSQL
+// both understand (TEXT ids and ISO timestamps, INTEGER steps, DOUBLE PRECISION values), except
+// for the state blob, whose type is chosen by dialect.
+
+import type { Kysely } from "kysely";
+import { EcotoneError } from "../util/errors.ts";
+
+/** Bump when a table changes; a store written by a newer ecotone is refused. */
+export const SCHEMA_VERSION = 1;
+
+export type SqlDialect = "sqlite" | "postgres";
+
+export interface RunsTable {
+  id: string;
+  name: string;
+  spec_json: string;
+  spec_hash: string;
+  status: string;
+  seeds: number;
+  steps: number;
+  volatility: number;
+  envs_json: string; // JSON array of environment names
+  created_at: string;
+  finished_at: string | null;
+  summary_json: string | null;
+  sweep_id: string | null;
+  last_step: number | null; // highest checkpoint written, so lastStep needs no scan
+}
+
+export interface MetricsTable {
+  run_id: string;
+  step: number;
+  seed: number;
+  key: string;
+  value: number | null;
+}
+
+export interface DivergencesTable {
+  run_id: string;
+  seed: number;
+  step: number;
+  env: string;
+  what: string;
+}
+
+export interface PhasesTable {
+  run_id: string;
+  idx: number; // position in the schedule
+  start_step: number; // "start"/"end" would need quoting in SQL
+  end_step: number;
+  env: string;
+}
+
+export interface RunStateTable {
+  run_id: string;
+  step: number;
+  state: Uint8Array;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  runs: RunsTable;
+  metrics: MetricsTable;
+  divergences: DivergencesTable;
+  phases: PhasesTable;
+  run_state: RunStateTable;
+  meta: MetaTable;
+}
+
+/** Create missing tables and indexes, record the schema version, refuse newer stores. */
+export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
+  // One transaction, so two processes opening a fresh file at once do not interleave.
+  await db.transaction().execute(async (tx) => {
+    const s = tx.schema;
+    const runRef = "runs.id";
+    await s.createTable("meta").ifNotExists()
+      .addColumn("key", "text", (c) => c.primaryKey())
+      .addColumn("value", "text", (c) => c.notNull())
+      .execute();
+    await s.createTable("runs").ifNotExists()
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("spec_json", "text", (c) => c.notNull())
+      .addColumn("spec_hash", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("seeds", "integer", (c) => c.notNull())
+      .addColumn("steps", "integer", (c) => c.notNull())
+      .addColumn("volatility", "double precision", (c) => c.notNull())
+      .addColumn("envs_json", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("finished_at", "text")
+      .addColumn("summary_json", "text")
+      .addColumn("sweep_id", "text")
+      .addColumn("last_step", "integer")
+      .execute();
+    // Key order (step, key, seed) matches the read order, so metric reads walk the index.
+    await s.createTable("metrics").ifNotExists()
+      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
+      .addColumn("step", "integer", (c) => c.notNull())
+      .addColumn("seed", "integer", (c) => c.notNull())
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("value", "double precision")
+      .addPrimaryKeyConstraint("metrics_pk", ["run_id", "step", "key", "seed"])
+      .execute();
+    await s.createTable("divergences").ifNotExists()
+      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
+      .addColumn("seed", "integer", (c) => c.notNull())
+      .addColumn("step", "integer", (c) => c.notNull())
+      .addColumn("env", "text", (c) => c.notNull())
+      .addColumn("what", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("divergences_pk", ["run_id", "seed"])
+      .execute();
+    await s.createTable("phases").ifNotExists()
+      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
+      .addColumn("idx", "integer", (c) => c.notNull())
+      .addColumn("start_step", "integer", (c) => c.notNull())
+      .addColumn("end_step", "integer", (c) => c.notNull())
+      .addColumn("env", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("phases_pk", ["run_id", "idx"])
+      .execute();
+    await s.createTable("run_state").ifNotExists()
+      .addColumn("run_id", "text", (c) => c.primaryKey().references(runRef).onDelete("cascade"))
+      .addColumn("step", "integer", (c) => c.notNull())
+      .addColumn("state", dialect === "postgres" ? "bytea" : "blob", (c) => c.notNull())
+      .execute();
+    // listRuns sorts by creation and filters by sweep, name or status; one key's curve is read
+    // on its own by the dashboard.
+    const indexes: [string, "runs" | "metrics", string[]][] = [
+      ["runs_created_idx", "runs", ["created_at"]],
+      ["runs_sweep_idx", "runs", ["sweep_id", "created_at"]],
+      ["runs_name_idx", "runs", ["name", "created_at"]],
+      ["runs_status_idx", "runs", ["status", "created_at"]],
+      ["metrics_key_idx", "metrics", ["run_id", "key", "step"]],
+    ];
+    for (const [name, table, columns] of indexes) {
+      await s.createIndex(name).ifNotExists().on(table).columns(columns).execute();
+    }
+    const row = await tx.selectFrom("meta").select("value").where("key", "=", "schema_version").executeTakeFirst();
+    if (row === undefined) {
+      await tx.insertInto("meta").values({ key: "schema_version", value: String(SCHEMA_VERSION) }).execute();
+    } else if (Number(row.value) > SCHEMA_VERSION) {
+      throw new EcotoneError("E_STORE", `store schema version ${row.value} is newer than this ecotone's (${SCHEMA_VERSION}): upgrade ecotone`);
+    }
+  });
+}

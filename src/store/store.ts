@@ -1,0 +1,210 @@
+// The Store over any kysely database. Only kysely's query builder is used, in its subset common
+// to SQLite and PostgreSQL, so a PostgresDialect can be plugged in without touching this file.
+
+import type { Kysely, Selectable } from "kysely";
+import { EcotoneError } from "../util/errors.ts";
+import type { Database, RunsTable } from "./schema.ts";
+import type { Divergence, MetricPoint, NewRun, Phase, RunRow, RunStatus, Store } from "./types.ts";
+
+/** Shortest id prefix getRun resolves; shorter ones collide too easily to be typed safely. */
+export const MIN_PREFIX = 4;
+// Rows per INSERT: 5 parameters each stays far below SQLite's and PostgreSQL's limits.
+const CHUNK = 500;
+
+/** A Store over an already migrated kysely database; `url` is what the user opened. */
+export function kyselyStore(db: Kysely<Database>, url: string): Store {
+  return new KyselyStore(db, url);
+}
+
+const notFound = (runId: string) => new EcotoneError("E_NOT_FOUND", `no run ${runId}`);
+const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+
+function toRow(r: Selectable<RunsTable>): RunRow {
+  return {
+    id: r.id,
+    name: r.name,
+    specJson: r.spec_json,
+    specHash: r.spec_hash,
+    status: r.status as RunStatus,
+    seeds: r.seeds,
+    steps: r.steps,
+    volatility: r.volatility,
+    envs: JSON.parse(r.envs_json) as string[],
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+    summary: r.summary_json === null ? null : (JSON.parse(r.summary_json) as unknown),
+    sweepId: r.sweep_id,
+  };
+}
+
+class KyselyStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly url: string,
+  ) {}
+
+  async createRun(run: NewRun): Promise<void> {
+    const res = await this.db
+      .insertInto("runs")
+      .values({
+        id: run.id,
+        name: run.name,
+        spec_json: run.specJson,
+        spec_hash: run.specHash,
+        status: "running",
+        seeds: run.seeds,
+        steps: run.steps,
+        volatility: run.volatility,
+        envs_json: JSON.stringify(run.envs),
+        created_at: run.createdAt ?? new Date().toISOString(),
+        finished_at: null,
+        summary_json: null,
+        sweep_id: run.sweepId ?? null,
+        last_step: null,
+      })
+      .onConflict((oc) => oc.column("id").doNothing())
+      .executeTakeFirst();
+    if (res.numInsertedOrUpdatedRows === 0n) throw new EcotoneError("E_STORE", `run ${run.id} already exists`);
+  }
+
+  async writePhases(runId: string, phases: Phase[]): Promise<void> {
+    await this.onRun(runId, () =>
+      this.db.transaction().execute(async (tx) => {
+        await tx.deleteFrom("phases").where("run_id", "=", runId).execute();
+        if (phases.length === 0) return;
+        const rows = phases.map((p, idx) => ({ run_id: runId, idx, start_step: p.start, end_step: p.end, env: p.env }));
+        await tx.insertInto("phases").values(rows).execute();
+      }),
+    );
+  }
+
+  async writeCheckpoint(runId: string, step: number, points: MetricPoint[], state?: Uint8Array): Promise<void> {
+    // Duplicates (same step, key, seed) keep the last value; PostgreSQL rejects them in one INSERT.
+    const unique = new Map(points.map((p) => [`${p.step}\0${p.key}\0${p.seed}`, p]));
+    const steps = [...new Set([step, ...points.map((p) => p.step)])];
+    await this.db.transaction().execute(async (tx) => {
+      // A write comes first: SQLite then takes the write lock before reading anything, so a
+      // concurrent writer makes this one wait (busy_timeout) instead of failing on a stale read.
+      const res = await tx
+        .updateTable("runs")
+        .set((eb) => ({
+          last_step: eb
+            .case()
+            .when(eb.or([eb("last_step", "is", null), eb("last_step", "<", step)]))
+            .then(step)
+            .else(eb.ref("last_step"))
+            .end(),
+        }))
+        .where("id", "=", runId)
+        .executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw notFound(runId);
+      // Delete then insert, so a re-written step holds exactly the new points.
+      await tx.deleteFrom("metrics").where("run_id", "=", runId).where("step", "in", steps).execute();
+      const rows = [...unique.values()].map((p) => ({ run_id: runId, step: p.step, seed: p.seed, key: p.key, value: finite(p.value) }));
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        await tx.insertInto("metrics").values(rows.slice(i, i + CHUNK)).execute();
+      }
+      if (state === undefined) return;
+      const blob = Buffer.from(state.buffer, state.byteOffset, state.byteLength); // what both drivers bind
+      await tx
+        .insertInto("run_state")
+        .values({ run_id: runId, step, state: blob })
+        .onConflict((oc) => oc.column("run_id").doUpdateSet((eb) => ({ step: eb.ref("excluded.step"), state: eb.ref("excluded.state") })))
+        .execute();
+    });
+  }
+
+  async recordDivergence(runId: string, d: Divergence): Promise<void> {
+    // The first record wins: it is where the seed actually went wrong.
+    await this.onRun(runId, () =>
+      this.db
+        .insertInto("divergences")
+        .values({ run_id: runId, seed: d.seed, step: d.step, env: d.env, what: d.what })
+        .onConflict((oc) => oc.columns(["run_id", "seed"]).doNothing())
+        .execute(),
+    );
+  }
+
+  async loadState(runId: string): Promise<{ step: number; state: Uint8Array } | undefined> {
+    const row = await this.db.selectFrom("run_state").select(["step", "state"]).where("run_id", "=", runId).executeTakeFirst();
+    // A plain copy: drivers hand back a Buffer over a shared pool.
+    return row && { step: row.step, state: new Uint8Array(row.state) };
+  }
+
+  async setStatus(runId: string, status: RunStatus): Promise<void> {
+    const res = await this.db.updateTable("runs").set({ status }).where("id", "=", runId).executeTakeFirst();
+    if (res.numUpdatedRows === 0n) throw notFound(runId);
+  }
+
+  async finishRun(runId: string, status: RunStatus, summary: unknown): Promise<void> {
+    const summary_json = JSON.stringify(summary ?? null);
+    const finished_at = new Date().toISOString();
+    const res = await this.db.updateTable("runs").set({ status, finished_at, summary_json }).where("id", "=", runId).executeTakeFirst();
+    if (res.numUpdatedRows === 0n) throw notFound(runId);
+  }
+
+  async getRun(id: string): Promise<RunRow | undefined> {
+    const exact = await this.db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+    if (exact) return toRow(exact);
+    if (id.length < MIN_PREFIX) return undefined;
+    // substr rather than LIKE: no wildcards to escape, and case-sensitive on both databases.
+    const matches = await this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where((eb) => eb(eb.fn<string>("substr", ["id", eb.lit(1), eb.lit(id.length)]), "=", id))
+      .orderBy("id")
+      .limit(4)
+      .execute();
+    if (matches.length > 1) {
+      const ids = matches.slice(0, 3).map((m) => m.id).join(", ");
+      throw new EcotoneError("E_ARGS", `run id prefix ${id} is ambiguous: ${ids}${matches.length > 3 ? ", ..." : ""}`);
+    }
+    return matches[0] && toRow(matches[0]);
+  }
+
+  async listRuns(filter: { status?: RunStatus; name?: string; sweepId?: string } = {}): Promise<RunRow[]> {
+    let q = this.db.selectFrom("runs").selectAll();
+    if (filter.status !== undefined) q = q.where("status", "=", filter.status);
+    if (filter.name !== undefined) q = q.where("name", "=", filter.name);
+    if (filter.sweepId !== undefined) q = q.where("sweep_id", "=", filter.sweepId);
+    const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").execute();
+    return rows.map(toRow);
+  }
+
+  async metrics(runId: string, opts: { keys?: string[]; fromStep?: number } = {}): Promise<MetricPoint[]> {
+    if (opts.keys?.length === 0) return [];
+    let q = this.db.selectFrom("metrics").select(["step", "seed", "key", "value"]).where("run_id", "=", runId);
+    if (opts.keys !== undefined) q = q.where("key", "in", opts.keys);
+    if (opts.fromStep !== undefined) q = q.where("step", ">=", opts.fromStep);
+    return q.orderBy("step").orderBy("key").orderBy("seed").execute();
+  }
+
+  async lastStep(runId: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom("runs").select("last_step").where("id", "=", runId).executeTakeFirst();
+    return row?.last_step ?? undefined;
+  }
+
+  async divergences(runId: string): Promise<Divergence[]> {
+    return this.db.selectFrom("divergences").select(["seed", "step", "env", "what"]).where("run_id", "=", runId).orderBy("seed").execute();
+  }
+
+  async phases(runId: string): Promise<Phase[]> {
+    const rows = await this.db.selectFrom("phases").select(["start_step", "end_step", "env"]).where("run_id", "=", runId).orderBy("idx").execute();
+    return rows.map((r) => ({ start: r.start_step, end: r.end_step, env: r.env }));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /** Run a write; when it fails because the run is missing (a foreign key), say so. */
+  private async onRun<T>(runId: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof EcotoneError) throw err;
+      const exists = await this.db.selectFrom("runs").select("id").where("id", "=", runId).executeTakeFirst();
+      throw exists ? err : notFound(runId);
+    }
+  }
+}

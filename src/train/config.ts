@@ -1,0 +1,29 @@
+// The trainer's knobs and their defaults.
+import { z } from "zod";
+
+export const trainDefaults = {
+  optimizer: "adam" as "sgd" | "momentum" | "adam", // update rule
+  lr: 1e-3, // learning rate
+  momentum: 0.9, // momentum coefficient (momentum SGD) or β1 (Adam)
+  beta2: 0.999, // Adam's second-moment decay
+  eps: 1e-8, // Adam's denominator guard
+  weightDecay: 0, // decoupled weight decay per step, as a fraction of lr (sharing pressure)
+  batch: 64, // examples per step per seed
+  steps: 1000, // training steps
+  evalEvery: 50, // steps between checkpoints (the probe sets are evaluated at every checkpoint)
+  probes: 256, // probe inputs per environment
+};
+
+export const trainSchema = z.strictObject({
+  optimizer: z.enum(["sgd", "momentum", "adam"]).default(trainDefaults.optimizer),
+  lr: z.number().positive().default(trainDefaults.lr),
+  momentum: z.number().min(0).max(1).default(trainDefaults.momentum),
+  beta2: z.number().min(0).max(1).default(trainDefaults.beta2),
+  eps: z.number().positive().default(trainDefaults.eps),
+  weightDecay: z.number().min(0).default(trainDefaults.weightDecay),
+  batch: z.int().min(1).max(65536).default(trainDefaults.batch),
+  steps: z.int().min(1).default(trainDefaults.steps),
+  evalEvery: z.int().min(1).default(trainDefaults.evalEvery),
+  probes: z.int().min(8).max(65536).default(trainDefaults.probes),
+});
+export type TrainSpec = z.infer<typeof trainSchema>;

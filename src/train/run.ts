@@ -1,0 +1,163 @@
+// Runs an experiment end to end: plan, shards, checkpoints merged in seed order and written to
+// the store (metrics and resumable state in one transaction), divergences recorded as they occur.
+import { randomUUID } from "node:crypto";
+import { init } from "@jax-js/jax";
+import { cueDecodability, labelAgreement } from "../envs/probes.ts";
+import { summarise, type Summary } from "../metrics/bootstrap.ts";
+import { parseSpec } from "../spec/load.ts";
+import type { ExperimentSpec } from "../spec/schema.ts";
+import type { Divergence, MetricPoint, RunStatus, Store } from "../store/index.ts";
+import { EcotoneError } from "../util/errors.ts";
+import { makePlan, specHash } from "./plan.ts";
+import { autoThreads, runShards, shardSeeds } from "./shards.ts";
+import type { ShardEvent } from "./shard.ts";
+
+export interface RunOptions {
+  store: Store;
+  threads?: number; // worker threads; default: all cores when there are enough seeds
+  signal?: AbortSignal; // abort = Ctrl-C: finished checkpoints stay, the run is marked interrupted
+  onProgress?: (step: number, total: number) => void;
+  sweepId?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  steps: number;
+  seeds: number;
+  volatility: number;
+  performance: Record<string, Summary>; // final greedy accuracy per environment (trained and novel), over seeds
+  reward: Record<string, Summary>; // final expected reward per environment
+  final: Record<string, Summary>; // every metric at the last checkpoint
+  diverged: Divergence[];
+  env: { cueDecodability: number; labelAgreement: number | null }; // what the world's knobs mean in accuracy terms
+  lastStep: number; // last checkpoint written
+}
+
+/** Trains a new run of `spec` and stores it. */
+export async function runExperiment(spec: ExperimentSpec, o: RunOptions): Promise<RunSummary> {
+  const runId = "r" + randomUUID().replace(/-/g, "").slice(0, 11);
+  const plan = makePlan(spec);
+  await o.store.createRun({
+    id: runId, name: spec.name, specJson: JSON.stringify(spec), specHash: specHash(spec),
+    seeds: spec.seeds, steps: spec.train.steps, volatility: plan.schedule.volatility, envs: plan.envNames, sweepId: o.sweepId ?? null,
+  });
+  await o.store.writePhases(runId, plan.schedule.phases);
+  return train(runId, spec, 0, undefined, o);
+}
+
+/** Continues an interrupted run from its last checkpoint; finished checkpoints are neither lost nor redone. */
+export async function resumeRun(runId: string, o: RunOptions): Promise<RunSummary> {
+  const row = await o.store.getRun(runId);
+  if (!row) throw new EcotoneError("E_NOT_FOUND", `no run with id ${runId}`);
+  const spec = parseSpec(JSON.parse(row.specJson), `run ${row.id}`);
+  if (row.status === "completed") return row.summary as RunSummary;
+  const saved = await o.store.loadState(row.id);
+  await o.store.setStatus(row.id, "running");
+  return train(row.id, spec, saved?.step ?? 0, saved?.state, o);
+}
+
+async function train(runId: string, spec: ExperimentSpec, from: number, blob: Uint8Array | undefined, o: RunOptions): Promise<RunSummary> {
+  await init("wasm");
+  const plan = makePlan(spec);
+  const S = spec.seeds, total = spec.train.steps;
+  const threads = Math.max(1, Math.min(o.threads ?? autoThreads(S), S));
+  const shards = shardSeeds(S, threads);
+  let states: Float32Array[] | undefined;
+  if (blob && from > 0) {
+    const all = new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+    const per = all.length / S;
+    states = shards.map((seeds) => all.slice(seeds[0]! * per, (seeds[seeds.length - 1]! + 1) * per));
+  } else from = 0;
+
+  const diverged = new Map<number, Divergence>((await o.store.divergences(runId)).map((d) => [d.seed, d]));
+  const pending = new Map<number, (ShardEvent & { type: "checkpoint" })[]>();
+  const progress = shards.map(() => from);
+  let last: Record<string, Float64Array> | undefined;
+  let lastStep = from;
+  let writes = Promise.resolve();
+  const enqueue = (f: () => Promise<void>) => (writes = writes.then(f));
+
+  const onEvent = (k: number, ev: ShardEvent) => {
+    if (ev.type === "progress") {
+      progress[k] = ev.step;
+      o.onProgress?.(Math.min(...progress), total);
+    } else if (ev.type === "diverged") {
+      const d = { seed: ev.seed, step: ev.step, env: ev.env, what: ev.what };
+      if (!diverged.has(d.seed)) diverged.set(d.seed, d);
+      enqueue(() => o.store.recordDivergence(runId, d));
+    } else {
+      const got = pending.get(ev.step) ?? new Array(shards.length);
+      got[k] = ev;
+      pending.set(ev.step, got);
+      if (got.filter(Boolean).length < shards.length) return;
+      pending.delete(ev.step);
+      const metrics = mergeShards(got.map((g) => g.metrics));
+      const state = got.every((g) => g.state) ? concat(got.map((g) => g.state!)) : undefined;
+      const points = toPoints(ev.step, metrics);
+      last = metrics;
+      enqueue(async () => {
+        await o.store.writeCheckpoint(runId, ev.step, points, state && new Uint8Array(state.buffer));
+        lastStep = ev.step;
+      });
+    }
+  };
+
+  try {
+    await runShards(plan, spec, shards, { threads, from, states, wantState: true, signal: o.signal, onEvent });
+    await writes;
+  } catch (e) {
+    await writes.catch(() => {});
+    await o.store.finishRun(runId, "failed", { error: (e as Error).message });
+    throw e;
+  }
+  const interrupted = o.signal?.aborted === true && lastStep < total;
+  if (!last) last = await lastMetrics(o.store, runId);
+  const summary = summarize(runId, spec, plan.schedule.volatility, interrupted ? "interrupted" : "completed", last, [...diverged.values()], lastStep, plan);
+  if (interrupted) await o.store.setStatus(runId, "interrupted");
+  else await o.store.finishRun(runId, "completed", summary);
+  return summary;
+}
+
+function mergeShards(parts: Record<string, Float64Array>[]): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const key of Object.keys(parts[0]!)) out[key] = concat(parts.map((p) => p[key]!)) as Float64Array;
+  return out;
+}
+
+function concat<T extends Float32Array | Float64Array>(parts: T[]): T {
+  const n = parts.reduce((a, p) => a + p.length, 0);
+  const out = new (parts[0]!.constructor as { new (n: number): T })(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+function toPoints(step: number, metrics: Record<string, Float64Array>): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  for (const [key, vals] of Object.entries(metrics))
+    vals.forEach((v, seed) => points.push({ step, seed, key, value: Number.isFinite(v) ? v : null }));
+  return points;
+}
+
+async function lastMetrics(store: Store, runId: string): Promise<Record<string, Float64Array>> {
+  const step = await store.lastStep(runId);
+  const out: Record<string, number[]> = {};
+  if (step !== undefined)
+    for (const p of await store.metrics(runId, { fromStep: step })) (out[p.key] ??= [])[p.seed] = p.value ?? NaN;
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Float64Array.from(v, (x) => x ?? NaN)]));
+}
+
+function summarize(runId: string, spec: ExperimentSpec, volatility: number, status: RunStatus, m: Record<string, Float64Array>, diverged: Divergence[], lastStep: number, plan: ReturnType<typeof makePlan>): RunSummary {
+  const pick = (prefix: string) =>
+    Object.fromEntries(plan.allEnvNames.map((e) => [e, summarise(m[`${prefix}:${e}`] ?? [])]));
+  return {
+    runId, name: spec.name, status, steps: spec.train.steps, seeds: spec.seeds, volatility,
+    performance: pick("perf/acc"), reward: pick("perf/reward"),
+    final: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, summarise(v)])),
+    diverged: diverged.sort((a, b) => a.seed - b.seed),
+    env: { cueDecodability: cueDecodability(plan.world), labelAgreement: plan.world.trained >= 2 ? labelAgreement(plan.world, 0, 1) : null },
+    lastStep,
+  };
+}

@@ -1,0 +1,74 @@
+// The jitted training step and evaluation pass for one shard of seeds. Everything a step needs
+// arrives as arrays, so one compiled program serves every step of the run.
+import { jit, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
+import { forward, type Arch, type Params } from "../models/mlp.ts";
+import { preferenceLoss, rewardLoss, sftLoss, type ObjectiveInputs, type ObjectiveKind } from "../objectives/index.ts";
+import { update, type OptimConfig, type OptState } from "./optim.ts";
+
+export interface StepConfig {
+  arch: Arch;
+  optim: OptimConfig;
+  objectives: Set<ObjectiveKind>; // objectives present in the run: the others are compiled out
+  dropout: boolean;
+  l1: number;
+}
+
+export type StepBatch = {
+  x: np.Array; // [S, B, D]
+  heads?: np.Array; // [1, B, heads, 1]
+  dropout?: np.Array[]; // per ReLU layer [S, B, width]
+  obj: ObjectiveInputs;
+};
+
+/** Per-seed loss [S]: mean over the batch of each example's objective loss, plus the L1 term. */
+function lossFn(c: StepConfig, p: Params, ref: Params | undefined, batch: StepBatch): np.Array {
+  const { obj } = batch;
+  const B = batch.x.shape[1]!;
+  let refLogp: np.Array | undefined;
+  if (ref) {
+    const r = forward(c.arch, ref, batch.x.ref, { heads: batch.heads?.ref });
+    refLogp = nn.logSoftmax(r.logits, -1);
+  }
+  const out = forward(c.arch, p, batch.x, { heads: batch.heads, dropout: batch.dropout, l1: c.l1 > 0 });
+  const logp = nn.logSoftmax(out.logits.ref, -1); // [S, B, C]
+  const terms: np.Array[] = [];
+  if (obj.mask.sft) terms.push(sftLoss(logp.ref, obj.target!).mul(obj.mask.sft));
+  if (obj.mask.reward) {
+    const m = obj.mask.reward;
+    terms.push(rewardLoss(out.logits.ref, logp.ref, obj.rewards!, obj.gumbel!, m.ref, obj.useBaseline!).mul(m));
+  }
+  if (obj.mask.preference) terms.push(preferenceLoss(logp.ref, refLogp!, obj.chosen!, obj.rejected!, obj.beta!).mul(obj.mask.preference));
+  out.logits.dispose();
+  logp.dispose();
+  let loss = terms.reduce((a, b) => a.add(b)).sum(-1).div(B); // [S]
+  if (out.l1) loss = loss.add(out.l1.mul(c.l1));
+  return loss;
+}
+
+// Optional inputs travel inside objects: jit takes pytrees, not undefined arguments.
+export type StepFn = (p: Params, s: OptState, ref: { p?: Params }, batch: StepBatch, t: np.Array) => [Params, OptState, np.Array];
+
+/** Builds the jitted step: (params, opt, ref, batch, t) → [params, opt, loss [S]]. Consumes everything. */
+export function buildStep(c: StepConfig): StepFn {
+  const perSeed = (p: Params, ref: { p?: Params }, b: StepBatch) => lossFn(c, p, ref.p, b);
+  const total = (p: Params, ref: { p?: Params }, b: StepBatch) => {
+    const l = perSeed(p, ref, b);
+    return [l.ref.sum(), l] as [np.Array, np.Array]; // seeds are independent: the sum's gradient is each seed's own
+  };
+  const step = jit((p: Params, s: OptState, ref: { p?: Params }, b: StepBatch, t: np.Array) => {
+    const [[, loss], g] = valueAndGrad(total, { hasAux: true })(tree.ref(p), ref, b);
+    const [p2, s2] = update(c.optim, p, g, s, t);
+    return [p2, s2, loss] as [Params, OptState, np.Array];
+  });
+  return step as unknown as StepFn;
+}
+
+export type EvalFn = (p: Params, x: np.Array, heads: { w?: np.Array }) => [np.Array, np.Array[]];
+
+/** Builds the jitted evaluation: (params, x [1, M, D], heads) → [probs [S, M, C], hidden per layer [S, M, width]]. */
+export function buildEval(a: Arch, keepHidden: boolean): EvalFn {
+  return jit((p: Params, x: np.Array, heads: { w?: np.Array }) => {
+    const out = forward(a, p, x, { heads: heads.w, keepHidden });
+    return [nn.softmax(out.logits, -1), out.hidden] as [np.Array, np.Array[]];
+  }) as unknown as EvalFn;
+}

@@ -1,0 +1,30 @@
+// Worker-thread entry: trains one shard and streams its events to the parent.
+import { parentPort, workerData } from "node:worker_threads";
+import { init } from "@jax-js/jax";
+import { parseSpec } from "../spec/load.ts";
+import { makePlan } from "./plan.ts";
+import { ShardTrainer } from "./shard.ts";
+
+export interface ShardJob {
+  spec: unknown; // validated spec, re-parsed here
+  seeds: number[];
+  from: number; // first step to train
+  state?: Float32Array; // state after step `from` (resume)
+  wantState: boolean;
+}
+
+const job = workerData as ShardJob;
+await init("wasm");
+const trainer = new ShardTrainer(makePlan(parseSpec(job.spec)), job.seeds);
+if (job.state) trainer.restore(job.state, job.from);
+let stopped = false;
+const onMessage = (m: unknown) => { if (m === "stop") stopped = true; };
+parentPort!.on("message", onMessage);
+for (const ev of trainer.run(job.from, undefined, job.wantState)) {
+  parentPort!.postMessage(ev);
+  // Yield to the event loop now and then so a "stop" message can arrive.
+  if (ev.type === "progress") await new Promise((r) => setImmediate(r));
+  if (stopped) break;
+}
+parentPort!.postMessage({ type: "done" });
+parentPort!.off("message", onMessage); // nothing left holding the thread open: it exits
