@@ -1,11 +1,11 @@
 // Splits an ensemble into contiguous seed shards and runs them: in-process for small runs,
 // one worker thread per core otherwise. Both paths run the same ShardTrainer generator.
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import type { ExperimentSpec } from "../spec/schema.ts";
 import type { RunPlan } from "./plan.ts";
 import { ShardTrainer, type ShardEvent } from "./shard.ts";
 import type { ShardJob } from "./worker.ts";
+import { tsWorker } from "../util/workers.ts";
 
 /** Threads to use: all cores once there are enough seeds to amortise a worker's start-up. */
 export function autoThreads(seeds: number): number {
@@ -45,10 +45,10 @@ export async function runShards(plan: RunPlan, spec: ExperimentSpec, shards: num
     }
     return;
   }
-  const workerUrl = new URL("./worker-boot.mjs", import.meta.url);
+  const entry = new URL("./worker.ts", import.meta.url);
   await Promise.all(shards.map((seeds, k) => new Promise<void>((resolve, reject) => {
     const job: ShardJob = { spec, seeds, from: o.from, state: o.states?.[k], wantState: o.wantState };
-    const w = new Worker(workerUrl, { workerData: job });
+    const w = tsWorker(entry, job);
     const stop = () => w.postMessage("stop");
     o.signal?.addEventListener("abort", stop, { once: true });
     w.on("message", (ev: ShardEvent | { type: "done" }) => {

@@ -1,0 +1,75 @@
+// `ecotone run`: train, store, export, print the per-environment performance with its spread.
+import { dirname, join } from "node:path";
+import { loadSpec, parseSpec } from "../../spec/load.ts";
+import { exportRun, openStore } from "../../store/index.ts";
+import { resumeRun, runExperiment, type RunSummary } from "../../train/run.ts";
+import { EcotoneError } from "../../util/errors.ts";
+import { defaultReporter } from "../reporter.ts";
+
+interface Opts { store: string; seeds?: number; steps?: number; threads?: number; resume?: string; out?: string; json?: boolean }
+
+export default async function (specPath: string | undefined, o: Opts): Promise<void> {
+  if (!specPath && !o.resume) throw new EcotoneError("E_ARGS", "run: give a spec file, or --resume <runId>");
+  // Validate everything before the store is touched: a bad spec leaves nothing behind.
+  let spec = specPath && !o.resume ? loadSpec(specPath) : undefined;
+  if (spec && (o.seeds || o.steps))
+    spec = parseSpec({ ...spec, seeds: o.seeds ?? spec.seeds, train: { ...spec.train, steps: o.steps ?? spec.train.steps } }, specPath);
+  const store = await openStore(o.store);
+  const reporter = defaultReporter();
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130); // a second Ctrl-C: stop now (the store is still consistent)
+    reporter.stop();
+    reporter.info("interrupt: finishing the current step and saving; press Ctrl-C again to quit at once");
+    ac.abort();
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  let summary: RunSummary;
+  try {
+    const label = spec?.name ?? `resume ${o.resume}`;
+    let started = false;
+    const onProgress = (step: number, total: number) => {
+      if (!started) { reporter.start(label, total); started = true; }
+      reporter.update(step);
+    };
+    const common = { store, threads: o.threads, signal: ac.signal, onProgress };
+    summary = spec ? await runExperiment(spec, common) : await resumeRun(o.resume!, common);
+    reporter.stop();
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+  }
+  const out = o.out ?? join(dirname(o.store), "exports", summary.runId);
+  const { files } = await exportRun(store, summary.runId, out);
+  await store.close();
+  if (o.json) {
+    console.log(JSON.stringify({ ...summary, store: o.store, exports: files }));
+  } else {
+    console.log(render(summary, o.store, out));
+  }
+  if (summary.status === "interrupted") process.exitCode = 130;
+}
+
+const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "  —  ");
+
+export function render(s: RunSummary, store: string, out: string): string {
+  const lines = [
+    `run ${s.runId} (${s.name}): ${s.status} after ${s.lastStep}/${s.steps} steps, ${s.seeds} seeds, volatility ${s.volatility.toFixed(4)} switches/step`,
+    `world: cue decodes the environment with accuracy ${f(s.env.cueDecodability)}` + (s.env.labelAgreement === null ? "" : `; first two teachers agree on ${(100 * s.env.labelAgreement).toFixed(1)}% of inputs`),
+    "",
+    `environment        accuracy (mean ± sd)    expected reward (mean ± sd)   n`,
+  ];
+  for (const [env, p] of Object.entries(s.performance)) {
+    const r = s.reward[env]!;
+    lines.push(`${env.padEnd(18)} ${f(p.mean)} ± ${f(p.sd)}          ${f(r.mean)} ± ${f(r.sd)}                 ${p.n}`);
+  }
+  if (s.diverged.length) {
+    lines.push("", `diverged: ${s.diverged.length} seed(s)`);
+    for (const d of s.diverged) lines.push(`  seed ${d.seed}: ${d.what} at step ${d.step}, env ${d.env}`);
+  }
+  lines.push("", `stored in ${store}; exports in ${out}`);
+  if (s.status === "interrupted") lines.push(`resume with: ecotone run --resume ${s.runId} --store ${store}`);
+  return lines.join("\n");
+}

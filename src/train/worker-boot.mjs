@@ -1,5 +1,0 @@
-// Worker threads cannot start from a .ts entry on Node 20, even under --import tsx: this plain
-// module registers tsx inside the thread, then loads the TypeScript worker.
-import { register } from "tsx/esm/api";
-register();
-await import("./worker.ts");
