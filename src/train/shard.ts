@@ -70,10 +70,13 @@ export class ShardTrainer {
     const [params, opt, lossArr] = this.stepFn(this.model.params, this.model.opt, ref, batch, np.array(t + 1));
     this.model.params = params;
     this.model.opt = opt;
-    const loss = lossArr.dataSync() as Float32Array;
+    const perExample = lossArr.dataSync() as Float32Array; // [S, B]
+    const B = plan.spec.train.batch;
     this.lossCount++;
     for (let s = 0; s < this.seeds.length; s++) {
-      const l = loss[s]!;
+      let l = 0;
+      for (let b = 0; b < B; b++) l += perExample[s * B + b]!;
+      l /= B;
       this.lossSum[s]! += l;
       if (!Number.isFinite(l) && this.diverged[s] === undefined) {
         this.diverged[s] = t;

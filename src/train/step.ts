@@ -20,10 +20,13 @@ export type StepBatch = {
   obj: ObjectiveInputs;
 };
 
-/** Per-seed loss [S]: mean over the batch of each example's objective loss, plus the L1 term. */
-function lossFn(c: StepConfig, p: Params, ref: Params | undefined, batch: StepBatch): np.Array {
+/**
+ * Per-example loss [S, B]: each example's objective loss plus its share of the L1 term, so that
+ * the mean over the batch is the seed's loss. Kept per example so the reported loss can be
+ * reduced in JS in a fixed order: a reduction inside the kernel rounds differently with S.
+ */
+export function stepLoss(c: StepConfig, p: Params, ref: Params | undefined, batch: StepBatch): np.Array {
   const { obj } = batch;
-  const B = batch.x.shape[1]!;
   let refLogp: np.Array | undefined;
   if (ref) {
     const r = forward(c.arch, ref, batch.x.ref, { heads: batch.heads?.ref });
@@ -40,20 +43,21 @@ function lossFn(c: StepConfig, p: Params, ref: Params | undefined, batch: StepBa
   if (obj.mask.preference) terms.push(preferenceLoss(logp.ref, refLogp!, obj.chosen!, obj.rejected!, obj.beta!).mul(obj.mask.preference));
   out.logits.dispose();
   logp.dispose();
-  let loss = terms.reduce((a, b) => a.add(b)).sum(-1).div(B); // [S]
-  if (out.l1) loss = loss.add(out.l1.mul(c.l1));
+  let loss = terms.reduce((a, b) => a.add(b)); // [S, B]
+  if (out.l1) loss = loss.add(out.l1.mul(c.l1).reshape([-1, 1]));
   return loss;
 }
 
 // Optional inputs travel inside objects: jit takes pytrees, not undefined arguments.
 export type StepFn = (p: Params, s: OptState, ref: { p?: Params }, batch: StepBatch, t: np.Array) => [Params, OptState, np.Array];
 
-/** Builds the jitted step: (params, opt, ref, batch, t) → [params, opt, loss [S]]. Consumes everything. */
+/** Builds the jitted step: (params, opt, ref, batch, t) → [params, opt, per-example loss [S, B]]. Consumes everything. */
 export function buildStep(c: StepConfig): StepFn {
-  const perSeed = (p: Params, ref: { p?: Params }, b: StepBatch) => lossFn(c, p, ref.p, b);
+  const perSeed = (p: Params, ref: { p?: Params }, b: StepBatch) => stepLoss(c, p, ref.p, b);
   const total = (p: Params, ref: { p?: Params }, b: StepBatch) => {
     const l = perSeed(p, ref, b);
-    return [l.ref.sum(), l] as [np.Array, np.Array]; // seeds are independent: the sum's gradient is each seed's own
+    // Seeds are independent, so the gradient of the sum is each seed's own gradient.
+    return [l.ref.sum().div(l.shape[1]!), l] as [np.Array, np.Array];
   };
   const step = jit((p: Params, s: OptState, ref: { p?: Params }, b: StepBatch, t: np.Array) => {
     const [[, loss], g] = valueAndGrad(total, { hasAux: true })(tree.ref(p), ref, b);
