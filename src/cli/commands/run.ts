@@ -10,6 +10,8 @@ interface Opts { store: string; seeds?: number; steps?: number; threads?: number
 
 export default async function (specPath: string | undefined, o: Opts): Promise<void> {
   if (!specPath && !o.resume) throw new EcotoneError("E_ARGS", "run: give a spec file, or --resume <runId>");
+  if (o.resume && (specPath || o.seeds || o.steps))
+    throw new EcotoneError("E_ARGS", "run --resume continues the stored spec: it takes no spec file, --seeds or --steps");
   // Validate everything before the store is touched: a bad spec leaves nothing behind.
   let spec = specPath && !o.resume ? loadSpec(specPath) : undefined;
   if (spec && (o.seeds || o.steps))
