@@ -8,7 +8,7 @@ export interface ProbeSet {
   n: number; // probes per environment
   x: Float32Array; // [envs, n, inputDim]
   labels: Int32Array; // [envs, n] clean teacher labels
-  // Counterfactual probes: the content of trained env k's probes shown with every trained env's cue
+  // Counterfactual probes: the content of env 0's probes shown with every trained env's cue
   // (same cue noise draw), so only the cue differs between variants.
   cf: Float32Array; // [trained cue e, n, inputDim] (content taken from probe set of env 0)
   cfLabels: Int32Array; // [trained e, n] teacher label of that content under env e's rule

@@ -26,7 +26,7 @@ export const familySchema = z.strictObject({
 export type Family = z.infer<typeof familySchema>;
 
 /** A novel environment for fragility tests: a fresh cue and rule, or a blend of two trained ones. */
-export const novelSchema = z.union([
+export const novelSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("fresh"), name: z.string().optional() }),
   z.strictObject({
     kind: z.literal("blend"),
@@ -75,7 +75,11 @@ export class TeacherWorld {
         for (let j = 0; j < cue; j++) p[j] = rng.normal();
         this.envs.push({ name: n.name ?? `novel${i + 1}`, novel: true, prototype: normalise(p), perms: [{ perm: derangement(rng, classes), weight: 1 }] });
       } else {
-        const a = this.env(n.of[0]), b = this.env(n.of[1]);
+        const known = (name: string) => {
+          if (!envNames.includes(name)) throw new Error(`novel.${i}.of: unknown environment: ${name} (have ${envNames.join(", ")})`);
+          return this.env(name);
+        };
+        const a = known(n.of[0]), b = known(n.of[1]);
         const p = new Float64Array(cue);
         for (let j = 0; j < cue; j++) p[j] = n.weight * a.prototype[j]! + (1 - n.weight) * b.prototype[j]!;
         this.envs.push({

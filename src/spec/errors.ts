@@ -49,8 +49,17 @@ export function formatIssues(schema: z.ZodType, issues: z.core.$ZodIssue[], inpu
       }).join("\n");
     }
     if (iss.code === "invalid_union" && (iss as any).discriminator) {
-      const got = valueAt(input, [...iss.path, (iss as any).discriminator]);
-      return `${fmt([...iss.path, (iss as any).discriminator])}: unknown ${String(iss.path[iss.path.length - 1] ?? "kind")} kind: ${JSON.stringify(got)}`;
+      const d: string = (iss as any).discriminator;
+      const path = iss.path[iss.path.length - 1] === d ? iss.path : [...iss.path, d]; // zod ≥ 4.1 already ends with it
+      let got = valueAt(input, path);
+      const parent = valueAt(input, path.slice(0, -1));
+      if (got === undefined && typeof parent === "string") got = parent; // shorthand such as `objective: rewrd`
+      const options: unknown[] = (iss as any).options ?? [];
+      const what = String(path[path.length - 2] ?? "");
+      const near = typeof got === "string" ? nearest(got, options.map(String)) : undefined;
+      return `${fmt(path)}: unknown ${what && !/^\d+$/.test(what) ? what + " " : ""}kind: ${JSON.stringify(got)}` +
+        (options.length ? ` (expected ${options.map((o) => JSON.stringify(o)).join(" | ")})` : "") +
+        (near ? ` (did you mean "${near}"?)` : "");
     }
     if (iss.code === "invalid_value") {
       const got = valueAt(input, iss.path);

@@ -45,6 +45,7 @@ export function loadSpec(path: string): ExperimentSpec {
   } catch (e) {
     throw specError(`${path}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
+  doc ??= {}; // an empty file is an all-defaults spec
   if (doc && typeof doc === "object" && !("name" in doc)) (doc as any).name = basename(path, extname(path));
   return parseSpec(doc, path);
 }
