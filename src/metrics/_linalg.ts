@@ -82,3 +82,16 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number, maxSw
   const eig = Float64Array.from({ length: n }, (_, i) => a[i * n + i]!);
   return eig.sort().reverse();
 }
+
+/** Row Gram matrix X Xᵀ `[M][M]` of `x` `[M][H]` (symmetric; rows are contiguous, so this is fast). */
+export function rowGram(x: Float64Array, M: number, H: number): Float64Array {
+  const g = new Float64Array(M * M);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      const a = i * H, b = j * H;
+      for (let h = 0; h < H; h++) s += x[a + h]! * x[b + h]!;
+      g[i * M + j] = g[j * M + i] = s;
+    }
+  return g;
+}

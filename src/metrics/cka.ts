@@ -1,6 +1,6 @@
 // Representational similarity by linear centred kernel alignment (Kornblith et al. 2019).
 
-import { centerColumns, crossProduct } from "./_linalg.ts";
+import { centerColumns, crossProduct, rowGram } from "./_linalg.ts";
 import { expectShape } from "./_shape.ts";
 
 /**
@@ -13,6 +13,15 @@ export function linearCka(x: ArrayLike<number>, y: ArrayLike<number>, M: number,
   expectShape("y", y, { M, H2 });
   const xc = centerColumns(x, M, H1);
   const yc = centerColumns(y, M, H2);
+  if (M * (H1 + H2) < H1 * H1 + H2 * H2 + H1 * H2) {
+    // Fewer inputs than units: the same quantities from the M×M row Grams, ‖YᵀX‖² = ⟨XXᵀ, YYᵀ⟩.
+    const kx = rowGram(xc, M, H1), ky = rowGram(yc, M, H2);
+    let xy = 0;
+    for (let i = 0; i < kx.length; i++) xy += kx[i]! * ky[i]!;
+    const [xx, yy] = [sumSquares(kx), sumSquares(ky)];
+    if (xx === 0 || yy === 0) return NaN;
+    return Math.min(1, xy / Math.sqrt(xx * yy));
+  }
   const hsic = (a: Float64Array, b: Float64Array, P: number, Q: number) => sumSquares(crossProduct(a, b, M, P, Q));
   const xy = hsic(xc, yc, H1, H2);
   const xx = hsic(xc, xc, H1, H1);

@@ -9,8 +9,8 @@ export {
 } from "./continual.ts";
 export type { Matrix } from "./continual.ts";
 export { linearCka } from "./cka.ts";
-export { effectiveRank, singularValues } from "./rank.ts";
-export { probeDecodability, decodability, splitHalves, PROBE_DEFAULTS } from "./probe.ts";
+export { effectiveRank, participationRatio, singularValues } from "./rank.ts";
+export { probeDecodability, decodability, ldaDecodability, splitHalves, PROBE_DEFAULTS } from "./probe.ts";
 export type { ProbeOptions, ProbeResult } from "./probe.ts";
 export { unitSelectivity, selectiveFraction, topUnits, maskOverlap } from "./selectivity.ts";
 export type { SelectivityKind } from "./selectivity.ts";
@@ -19,3 +19,5 @@ export { summarise, bootstrapCi, quantile, BOOTSTRAP_DEFAULTS } from "./bootstra
 export type { Summary, Interval, BootstrapOptions } from "./bootstrap.ts";
 export { slices } from "./layout.ts";
 export type { Flat } from "./layout.ts";
+export { CLASSES, CLASS_KEYS, classScores, classify, classifyDefaults } from "./classify.ts";
+export type { Classification, ClassLabel, ClassName } from "./classify.ts";

@@ -147,3 +147,35 @@ function argmaxRow(x: Float64Array, w: Float64Array, r: number, D: number, E: nu
   }
   return best;
 }
+
+/**
+ * A closed-form linear probe for live use: class means and a pooled diagonal variance from the
+ * training half (shared-diagonal-covariance LDA, a linear decision rule), accuracy on the other
+ * half. O(M·H) instead of an iterative fit, so it can run at every checkpoint; it under-uses
+ * correlated features, so treat it as a lower bound on what the logistic probe would decode.
+ */
+export function ldaDecodability(x: ArrayLike<number>, labels: ArrayLike<number>, M: number, H: number, E?: number): number {
+  expectShape("x", x, { M, H });
+  const nEnv = expectLabels(labels, M, E);
+  const { train, test } = splitHalves(labels, nEnv);
+  const mean = new Float64Array(nEnv * H), count = new Float64Array(nEnv), variance = new Float64Array(H);
+  for (const i of train) {
+    const e = labels[i]!;
+    count[e]!++;
+    for (let h = 0; h < H; h++) mean[e * H + h]! += x[i * H + h]!;
+  }
+  for (let e = 0; e < nEnv; e++) for (let h = 0; h < H; h++) mean[e * H + h]! /= Math.max(count[e]!, 1);
+  for (const i of train) for (let h = 0; h < H; h++) variance[h]! += (x[i * H + h]! - mean[labels[i]! * H + h]!) ** 2 / train.length;
+  const floor = 1e-6 * (variance.reduce((a, b) => a + b, 0) / H) + 1e-12; // units with no spread still count, barely
+  let hits = 0;
+  for (const i of test) {
+    let best = 0, bestD = Infinity;
+    for (let e = 0; e < nEnv; e++) {
+      let d = 0;
+      for (let h = 0; h < H; h++) d += (x[i * H + h]! - mean[e * H + h]!) ** 2 / (variance[h]! + floor);
+      if (d < bestD) [best, bestD] = [e, d];
+    }
+    hits += +(best === labels[i]);
+  }
+  return hits / test.length;
+}

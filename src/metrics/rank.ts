@@ -1,6 +1,6 @@
 // Effective rank of a representation matrix (Roy & Vetterli 2007).
 
-import { smallGram, symmetricEigenvalues } from "./_linalg.ts";
+import { centerColumns, crossProduct, rowGram, smallGram, symmetricEigenvalues } from "./_linalg.ts";
 import { expectShape } from "./_shape.ts";
 
 /** Singular values of `x` `[M][H]`, descending: square roots of the smaller Gram matrix's eigenvalues. */
@@ -23,4 +23,19 @@ export function effectiveRank(x: ArrayLike<number>, M: number, H: number): numbe
   let h = 0;
   for (const s of sv) if (s > 0) h -= (s / total) * Math.log(s / total);
   return Math.exp(h);
+}
+
+/**
+ * Participation ratio (Σλ)² / Σλ² of the covariance of `x` `[M][H]` (Gao et al. 2017): an effective
+ * dimensionality from the Gram matrix alone (tr G² = ‖G‖²_F), no eigensolver, cheap enough to
+ * track at every checkpoint. Columns are centred. 0 for a constant matrix.
+ */
+export function participationRatio(x: ArrayLike<number>, M: number, H: number): number {
+  const xc = centerColumns(x, M, H);
+  const n = Math.min(M, H);
+  const g = M < H ? rowGram(xc, M, H) : crossProduct(xc, xc, M, H, H); // the smaller Gram: same spectrum
+  let tr = 0, fro = 0;
+  for (let i = 0; i < n; i++) tr += g[i * n + i]!;
+  for (const v of g) fro += v * v;
+  return fro > 0 ? (tr * tr) / fro : 0;
 }

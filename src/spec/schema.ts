@@ -1,6 +1,7 @@
 // An experiment spec: composed from the schemas that live next to each component.
 import { z } from "zod";
 import { familySchema, novelSchema } from "../envs/teacher.ts";
+import { metricsSchema } from "../metrics/measure.ts";
 import { modelSchema } from "../models/mlp.ts";
 import { objectiveSchema } from "../objectives/index.ts";
 import { scheduleDefault, scheduleSchema } from "../schedules/index.ts";
@@ -21,6 +22,7 @@ export const experimentSchema = z.strictObject({
   schedule: scheduleSchema.default(scheduleDefault), // which environment trains when
   model: modelSchema.default(modelSchema.parse({})),
   train: trainSchema.default(trainSchema.parse({})),
+  metrics: metricsSchema.default(metricsSchema.parse({})), // what is measured at checkpoints, and over which window
 });
 
 export type ExperimentSpec = z.infer<typeof experimentSchema>;

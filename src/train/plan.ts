@@ -7,6 +7,7 @@ import { arch, type Arch } from "../models/mlp.ts";
 import type { ObjectiveKind, ObjectiveSpec } from "../objectives/index.ts";
 import { makeSchedule, type Schedule } from "../schedules/index.ts";
 import type { ExperimentSpec } from "../spec/schema.ts";
+import { windowSteps } from "../metrics/measure.ts";
 
 export interface RunPlan {
   spec: ExperimentSpec;
@@ -19,6 +20,7 @@ export interface RunPlan {
   objectives: ObjectiveSpec[]; // per trained environment
   kinds: Set<ObjectiveKind>; // objectives present in the run
   checkpoints: number[]; // steps at which probes are evaluated (0 = before training)
+  windowSteps: number; // late window of the behavioural decomposition, in steps
 }
 
 export function makePlan(spec: ExperimentSpec): RunPlan {
@@ -28,10 +30,12 @@ export function makePlan(spec: ExperimentSpec): RunPlan {
   const checkpoints: number[] = [];
   for (let t = 0; t < steps; t += evalEvery) checkpoints.push(t);
   checkpoints.push(steps);
+  const schedule = makeSchedule(spec.schedule, envNames, steps, spec.seed);
   return {
     spec, world, envNames,
     allEnvNames: world.envs.map((e) => e.name),
-    schedule: makeSchedule(spec.schedule, envNames, steps, spec.seed),
+    schedule,
+    windowSteps: windowSteps(spec.metrics, steps, schedule.phases.length),
     probes: makeProbes(world, spec.train.probes),
     arch: arch(spec.model, world.inputDim, spec.world.classes, envNames.length),
     objectives: spec.envs.map((e) => e.objective),

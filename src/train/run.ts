@@ -11,6 +11,8 @@ import { EcotoneError } from "../util/errors.ts";
 import { makePlan, specHash } from "./plan.ts";
 import { autoThreads, runShards, shardSeeds } from "./shards.ts";
 import type { ShardEvent } from "./shard.ts";
+import { RunAggregator } from "./aggregate.ts";
+import type { Classification } from "../metrics/classify.ts";
 
 export interface RunOptions {
   store: Store;
@@ -29,7 +31,9 @@ export interface RunSummary {
   volatility: number;
   performance: Record<string, Summary>; // final greedy accuracy per environment (trained and novel), over seeds
   reward: Record<string, Summary>; // final expected reward per environment
-  final: Record<string, Summary>; // every metric at the last checkpoint
+  final: Record<string, Summary>; // every metric at the last checkpoint, over seeds
+  classification: Classification | null; // the class at the last checkpoint, with bootstrap intervals over seeds
+  headline: Record<string, Summary>; // the behavioural, mechanism and continual-learning metrics at the last checkpoint
   diverged: Divergence[];
   env: { cueDecodability: number; labelAgreement: number | null }; // what the world's knobs mean in accuracy terms
   lastStep: number; // last checkpoint written
@@ -72,6 +76,8 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   } else from = 0;
 
   const diverged = new Map<number, Divergence>((await o.store.divergences(runId)).map((d) => [d.seed, d]));
+  const agg = new RunAggregator(plan);
+  if (from > 0) agg.replay(await o.store.metrics(runId));
   const pending = new Map<number, (ShardEvent & { type: "checkpoint" })[]>();
   const progress = shards.map(() => from);
   let last: Record<string, Float64Array> | undefined;
@@ -94,8 +100,9 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
       if (got.filter(Boolean).length < shards.length) return;
       pending.delete(ev.step);
       const metrics = mergeShards(got.map((g) => g.metrics));
+      agg.add(ev.step, metrics);
       const state = got.every((g) => g.state) ? concat(got.map((g) => g.state!)) : undefined;
-      const points = toPoints(ev.step, metrics);
+      const points = [...toPoints(ev.step, metrics), ...agg.runPoints(ev.step)];
       last = metrics;
       enqueue(async () => {
         await o.store.writeCheckpoint(runId, ev.step, points, state && new Uint8Array(state.buffer));
@@ -114,7 +121,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   }
   const interrupted = o.signal?.aborted === true && lastStep < total;
   if (!last) last = await lastMetrics(o.store, runId);
-  const summary = summarize(runId, spec, plan.schedule.volatility, interrupted ? "interrupted" : "completed", last, [...diverged.values()], lastStep, plan);
+  const summary = summarize(runId, spec, plan.schedule.volatility, interrupted ? "interrupted" : "completed", last, [...diverged.values()], lastStep, plan, agg.last ?? null);
   if (interrupted) await o.store.setStatus(runId, "interrupted");
   else await o.store.finishRun(runId, "completed", summary);
   return summary;
@@ -145,17 +152,19 @@ async function lastMetrics(store: Store, runId: string): Promise<Record<string, 
   const step = await store.lastStep(runId);
   const out: Record<string, number[]> = {};
   if (step !== undefined)
-    for (const p of await store.metrics(runId, { fromStep: step })) (out[p.key] ??= [])[p.seed] = p.value ?? NaN;
+    for (const p of await store.metrics(runId, { fromStep: step })) if (p.seed >= 0) (out[p.key] ??= [])[p.seed] = p.value ?? NaN;
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Float64Array.from(v, (x) => x ?? NaN)]));
 }
 
-function summarize(runId: string, spec: ExperimentSpec, volatility: number, status: RunStatus, m: Record<string, Float64Array>, diverged: Divergence[], lastStep: number, plan: ReturnType<typeof makePlan>): RunSummary {
+function summarize(runId: string, spec: ExperimentSpec, volatility: number, status: RunStatus, m: Record<string, Float64Array>, diverged: Divergence[], lastStep: number, plan: ReturnType<typeof makePlan>, classification: Classification | null): RunSummary {
+  const final = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, summarise(v)]));
   const pick = (prefix: string) =>
     Object.fromEntries(plan.allEnvNames.map((e) => [e, summarise(m[`${prefix}:${e}`] ?? [])]));
   return {
     runId, name: spec.name, status, steps: spec.train.steps, seeds: spec.seeds, volatility,
     performance: pick("perf/acc"), reward: pick("perf/reward"),
-    final: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, summarise(v)])),
+    final, classification,
+    headline: Object.fromEntries(Object.entries(final).filter(([k]) => /^(behav|route|rep|cl)\//.test(k))),
     diverged: diverged.sort((a, b) => a.seed - b.seed),
     env: { cueDecodability: cueDecodability(plan.world), labelAgreement: plan.world.trained >= 2 ? labelAgreement(plan.world, 0, 1) : null },
     lastStep,

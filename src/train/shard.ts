@@ -1,11 +1,12 @@
 // Trains one shard of an ensemble (a contiguous range of seeds) from start to finish, as a
 // stream of events. The same generator runs in-process or inside a worker thread.
 import { numpy as np, tree } from "@jax-js/jax";
+import { SeedMeasures } from "../metrics/measure.ts";
 import { initParams, type Params } from "../models/mlp.ts";
 import { BatchBuilder } from "./batch.ts";
 import { initOptState, type OptState } from "./optim.ts";
 import type { RunPlan } from "./plan.ts";
-import { buildEval, buildStep, type EvalFn, type StepFn } from "./step.ts";
+import { buildEval, buildProbeGrad, buildStep, type EvalFn, type ProbeGradFn, type StepFn } from "./step.ts";
 
 export type ShardEvent =
   | { type: "progress"; step: number }
@@ -20,6 +21,12 @@ export class ShardTrainer {
   private readonly batches: BatchBuilder;
   private readonly stepFn: StepFn;
   private readonly evalFn: EvalFn;
+  private readonly evalHidden: EvalFn;
+  private readonly probeGrad: ProbeGradFn | undefined;
+  private readonly measures: SeedMeasures;
+  private cfX: np.Array;
+  private cfHeads: np.Array | undefined;
+  private envProbes: { x: np.Array; y: np.Array; heads?: np.Array }[];
   private model: Model;
   private readonly diverged: (number | undefined)[]; // step at which each seed diverged
   private lossSum: Float64Array;
@@ -44,6 +51,28 @@ export class ShardTrainer {
     const probeEnvs = Int32Array.from({ length: probes.envs * probes.n }, (_, m) => Math.floor(m / probes.n));
     this.probeHeads = arch.heads > 1 ? this.batches.headWeights(probeEnvs, true) : undefined;
     this.phaseStarts = new Set(plan.schedule.phases.map((p) => p.start));
+
+    // Counterfactual probes (every content under every trained cue) and per-environment probe sets.
+    const E = plan.world.trained, N = probes.n, C = spec.world.classes;
+    this.evalHidden = buildEval(arch, true);
+    this.cfX = np.array(probes.cf).reshape([1, E * N, arch.input]);
+    this.cfHeads = arch.heads > 1 ? this.batches.headWeights(Int32Array.from({ length: E * N }, (_, m) => Math.floor(m / N)), true) : undefined;
+    const targets = new Float32Array(E * N * C);
+    probes.cfLabels.forEach((y, i) => (targets[i * C + y] = 1));
+    this.measures = new SeedMeasures(
+      { S: seeds.length, E, N, C, widths: arch.widths, mechN: Math.min(spec.metrics.mechanismProbes, N) },
+      targets, plan.windowSteps,
+    );
+    this.probeGrad = spec.metrics.conflict && E > 1 ? buildProbeGrad(arch) : undefined;
+    this.envProbes = !this.probeGrad ? [] : Array.from({ length: E }, (_, e) => {
+      const y = new Float32Array(N * C);
+      for (let i = 0; i < N; i++) y[i * C + probes.labels[e * N + i]!] = 1;
+      return {
+        x: np.array(probes.x.subarray(e * N * arch.input, (e + 1) * N * arch.input)).reshape([1, N, arch.input]),
+        y: np.array(y).reshape([1, N, C]),
+        heads: arch.heads > 1 ? this.batches.headWeights(new Int32Array(N).fill(e), true) : undefined,
+      };
+    });
   }
 
   /** Trains steps [from, to), yielding progress, divergences and every checkpoint in between. */
@@ -119,6 +148,7 @@ export class ShardTrainer {
       metrics[`perf/reward:${name}`] = reward;
       metrics[`perf/loss:${name}`] = loss;
     });
+    Object.assign(metrics, this.measure(step));
     const trainLoss = new Float64Array(S);
     for (let s = 0; s < S; s++) trainLoss[s] = this.diverged[s] !== undefined || !this.lossCount ? NaN : this.lossSum[s]! / this.lossCount;
     metrics["train/loss"] = trainLoss;
@@ -127,15 +157,62 @@ export class ShardTrainer {
     return { type: "checkpoint", step, metrics, state: wantState ? this.state() : undefined };
   }
 
+  /** The behavioural and mechanism metrics of this checkpoint (NaN for diverged seeds). */
+  private measure(step: number): Record<string, Float64Array> {
+    const { plan } = this;
+    const S = this.seeds.length, E = plan.world.trained, N = plan.probes.n, mechN = Math.min(plan.spec.metrics.mechanismProbes, N);
+    const [cfArr, hiddenArr] = this.evalHidden(tree.ref(this.model.params), this.cfX.ref, this.cfHeads ? { w: this.cfHeads.ref } : {});
+    const cf = cfArr.dataSync() as Float32Array; // [S, E·N, C]
+    // Keep the first mechN contents of every cue variant: [S, E·mechN, width].
+    const hidden = hiddenArr.map((h, l) => {
+      const W = plan.arch.widths[l]!, all = h.dataSync() as Float32Array, out = new Float32Array(S * E * mechN * W);
+      for (let s = 0; s < S; s++) for (let e = 0; e < E; e++)
+        out.set(all.subarray(((s * E + e) * N) * W, ((s * E + e) * N + mechN) * W), ((s * E + e) * mechN) * W);
+      return out;
+    });
+    const head = this.model.params.head.w.ref.dataSync() as Float32Array; // [S, H, heads·C]
+    const H = plan.arch.widths[plan.arch.widths.length - 1]!, K = head.length / (S * H);
+    const headNorm = new Float32Array(S * H);
+    for (let i = 0; i < S * H; i++) {
+      let n = 0;
+      for (let k = 0; k < K; k++) n += head[i * K + k]! ** 2;
+      headNorm[i] = Math.sqrt(n);
+    }
+    const out = this.measures.measure({ step, cf, hidden, headNorm, conflict: this.conflict() });
+    for (let s = 0; s < S; s++) if (this.diverged[s] !== undefined) for (const v of Object.values(out)) v[s] = NaN;
+    return out;
+  }
+
+  /** Mean pairwise cosine between the environments' gradients, per seed. */
+  private conflict(): Float64Array | undefined {
+    if (!this.probeGrad) return undefined;
+    const S = this.seeds.length;
+    const grads = this.envProbes.map((p) => (tree.leaves(this.probeGrad!(tree.ref(this.model.params), p.x.ref, p.y.ref, p.heads ? { w: p.heads.ref } : {})) as np.Array[]).map((g) => g.dataSync() as Float32Array));
+    const E = grads.length, out = new Float64Array(S);
+    const dot = (a: Float32Array[], b: Float32Array[], s: number) => {
+      let d = 0;
+      a.forEach((leaf, i) => { const k = leaf.length / S, o = s * k; for (let j = 0; j < k; j++) d += leaf[o + j]! * b[i]![o + j]!; });
+      return d;
+    };
+    for (let s = 0; s < S; s++) {
+      let sum = 0, pairs = 0;
+      for (let a = 0; a < E; a++) for (let b = a + 1; b < E; b++, pairs++)
+        sum += dot(grads[a]!, grads[b]!, s) / Math.sqrt(dot(grads[a]!, grads[a]!, s) * dot(grads[b]!, grads[b]!, s));
+      out[s] = sum / pairs;
+    }
+    return out;
+  }
+
   private leaves(): np.Array[] {
     return tree.leaves({ p: this.model.params, o: this.model.opt, r: this.model.ref ?? {} }) as np.Array[];
   }
 
-  /** Everything needed to resume, laid out seed by seed: [seed][leaf values…], then divergence steps. */
+  /** Everything needed to resume, seed by seed: [leaf values…, divergence step, measurement state…]. */
   state(): Float32Array {
     const leaves = this.leaves().map((a) => a.ref.dataSync() as Float32Array);
     const S = this.seeds.length;
-    const per = leaves.reduce((n, l) => n + l.length / S, 0) + 1;
+    const extra = Array.from({ length: S }, (_, s) => this.measures.stateOf(s));
+    const per = leaves.reduce((n, l) => n + l.length / S, 0) + 1 + extra[0]!.reduce((n, p) => n + p.length, 0);
     const out = new Float32Array(S * per);
     for (let s = 0; s < S; s++) {
       let o = s * per;
@@ -144,7 +221,8 @@ export class ShardTrainer {
         out.set(l.subarray(s * k, (s + 1) * k), o);
         o += k;
       }
-      out[o] = this.diverged[s] ?? -1;
+      out[o++] = this.diverged[s] ?? -1;
+      for (const p of extra[s]!) { out.set(p, o); o += p.length; }
     }
     return out;
   }
@@ -155,20 +233,23 @@ export class ShardTrainer {
     const leaves = this.leaves();
     const S = this.seeds.length;
     const sizes = leaves.map((a) => a.size / S);
-    const per = sizes.reduce((a, b) => a + b, 0) + 1;
+    const extraSizes = this.measures.stateSizes(step, this.plan.checkpoints);
+    const per = sizes.reduce((a, b) => a + b, 0) + 1 + extraSizes.reduce((a, b) => a + b, 0);
     if (state.length !== S * per) throw new Error(`saved state has ${state.length} values, expected ${S * per}`);
     const fresh = sizes.map((k) => new Float32Array(S * k));
+    const extra: Float32Array[][] = [];
     for (let s = 0; s < S; s++) {
       let o = s * per;
       sizes.forEach((k, i) => { fresh[i]!.set(state.subarray(o, o + k), s * k); o += k; });
-      const d = state[o]!;
+      const d = state[o++]!;
       this.diverged[s] = d >= 0 ? d : undefined;
+      extra.push(extraSizes.map((k) => { const part = state.slice(o, o + k); o += k; return part; }));
     }
+    this.measures.restore(step, this.plan.checkpoints, extra);
     const [, def] = tree.flatten({ p: this.model.params, o: this.model.opt, r: this.model.ref ?? {} });
     const arrays = fresh.map((f, i) => np.array(f).reshape(leaves[i]!.shape));
     tree.dispose({ p: this.model.params, o: this.model.opt, r: this.model.ref ?? {} });
     const m = tree.unflatten(def, arrays) as { p: Params; o: OptState; r: Params | {} };
     this.model = { params: m.p, opt: m.o, ref: "layers" in m.r ? m.r : undefined };
-    void step;
   }
 }

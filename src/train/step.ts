@@ -1,6 +1,6 @@
 // The jitted training step and evaluation pass for one shard of seeds. Everything a step needs
 // arrives as arrays, so one compiled program serves every step of the run.
-import { jit, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
+import { grad, jit, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
 import { forward, type Arch, type Params } from "../models/mlp.ts";
 import { preferenceLoss, rewardLoss, sftLoss, type ObjectiveInputs, type ObjectiveKind } from "../objectives/index.ts";
 import { update, type OptimConfig, type OptState } from "./optim.ts";
@@ -75,4 +75,17 @@ export function buildEval(a: Arch, keepHidden: boolean): EvalFn {
     const out = forward(a, p, x, { heads: heads.w, keepHidden });
     return [nn.softmax(out.logits, -1), out.hidden] as [np.Array, np.Array[]];
   }) as unknown as EvalFn;
+}
+
+export type ProbeGradFn = (p: Params, x: np.Array, y: np.Array, heads: { w?: np.Array }) => Params;
+
+/**
+ * Builds the jitted gradient of the cross-entropy toward the clean teacher labels on one probe set
+ * (x [1, M, D], y one-hot [1, M, C]): every seed's own gradient, the common currency in which the
+ * environments' pulls on the shared weights are compared (gradient conflict), whatever their objective.
+ */
+export function buildProbeGrad(a: Arch): ProbeGradFn {
+  const loss = (p: Params, x: np.Array, y: np.Array, heads: { w?: np.Array }) =>
+    nn.logSoftmax(forward(a, p, x, { heads: heads.w }).logits, -1).mul(y).sum().neg();
+  return jit((p: Params, x: np.Array, y: np.Array, heads: { w?: np.Array }) => grad(loss)(p, x, y, heads)) as unknown as ProbeGradFn;
 }

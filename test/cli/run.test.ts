@@ -89,7 +89,12 @@ describe("ecotone run", () => {
     assert.equal(run.status, "interrupted");
     const last = (await store.lastStep(run.id))!;
     const atLast = (await store.metrics(run.id, { fromStep: last })).filter((p) => p.step === last);
-    assert.equal(atLast.length, 3 * (3 * 2 + 1)); // every seed's every metric of the last checkpoint
+    // Every seed's every metric of the last checkpoint is there, and the same keys as the one before.
+    const keys = (pts: typeof atLast) => [...new Set(pts.filter((p) => p.seed >= 0).map((p) => p.key))].sort();
+    for (const k of keys(atLast)) assert.deepEqual(atLast.filter((p) => p.key === k).map((p) => p.seed), [0, 1, 2], k);
+    const prev = (await store.metrics(run.id, { fromStep: last - 20 })).filter((p) => p.step === last - 20);
+    assert.deepEqual(keys(atLast), keys(prev));
+    assert.ok(keys(atLast).includes("perf/acc:B") && keys(atLast).includes("behav/churn"));
     assert.equal((await store.loadState(run.id))!.step, last);
     await store.close();
     assert.match(ecotone("run", "--resume", first.runId, "--store", "s5/runs.db", "--steps", "10").stderr, /takes no spec file, --seeds or --steps/);

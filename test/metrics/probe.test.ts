@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodability, probeDecodability, splitHalves } from "../../src/metrics/probe.ts";
+import { decodability, ldaDecodability, probeDecodability, splitHalves } from "../../src/metrics/probe.ts";
 import { randn } from "./_fixtures.ts";
 
 const M = 400;
@@ -66,5 +66,25 @@ describe("decodability", () => {
     const r = decodability(acts, labels, { S: 2, M, H });
     assert.ok(r.accuracy[0]! > 0.99 && r.accuracy[1]! < 0.4, `got ${r.accuracy.join(", ")}`);
     assert.equal(r.chance, 0.25);
+  });
+});
+
+describe("ldaDecodability", () => {
+  it("decodes an env written into one unit, and sits at chance on noise", () => {
+    const M = 200, H = 16;
+    const labels = Int32Array.from({ length: M }, (_, i) => i % 2);
+    const noise = randn(5, M, H);
+    const signal = Float64Array.from(noise);
+    for (let i = 0; i < M; i++) signal[i * H + 3] = labels[i]! * 10;
+    assert.equal(ldaDecodability(signal, labels, M, H, 2), 1);
+    const chance = ldaDecodability(noise, labels, M, H, 2);
+    assert.ok(chance > 0.3 && chance < 0.7, `noise: ${chance}`);
+  });
+  it("separates three envs coded by the same unit's level", () => {
+    const M = 300, H = 4;
+    const labels = Int32Array.from({ length: M }, (_, i) => i % 3);
+    const x = Float64Array.from(randn(6, M, H), (v) => v * 0.1);
+    for (let i = 0; i < M; i++) x[i * H] = labels[i]!;
+    assert.ok(ldaDecodability(x, labels, M, H, 3) > 0.95);
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { symmetricEigenvalues } from "../../src/metrics/_linalg.ts";
-import { effectiveRank, singularValues } from "../../src/metrics/rank.ts";
+import { effectiveRank, participationRatio, singularValues } from "../../src/metrics/rank.ts";
 import { close, matmul, randn, randomOrthogonal } from "./_fixtures.ts";
 
 /** `[M][H]` matrix with the given singular values: U diag(σ) Vᵀ with random orthogonal U, V. */
@@ -60,4 +60,31 @@ describe("singular values and the Jacobi eigen-solver", () => {
     close(eig.reduce((s, l) => s + l, 0), trace, 1e-9);
     assert.ok(eig[9]! < 0);
   });
+});
+
+describe("participationRatio", () => {
+  const pr = (x: Float64Array, M: number, H: number) => participationRatio(x, M, H);
+  it("is 1 for rank-1 data and k for k equal variance directions", () => {
+    close(pr(withSpectrum([5], 40, 12), 40, 12), 1, 1e-9);
+    // centred data with k equal singular values: covariance spectrum flat on k directions
+    const k = 4, M = 64, H = 16;
+    const x = new Float64Array(M * H);
+    for (let i = 0; i < M; i++) x[i * H + (i % k)] = i % (2 * k) < k ? 1 : -1; // ±1 on k axes, zero mean
+    close(pr(x, M, H), k, 1e-9);
+  });
+  it("matches (Σσ²)²/Σσ⁴ of the centred data, whether M < H (row Gram) or M ≥ H (column Gram)", () => {
+    for (const [M, H] of [[10, 30], [40, 12]] as const) {
+      const a = randn(9, M, H);
+      const c = Float64Array.from(a);
+      for (let j = 0; j < H; j++) {
+        let mu = 0;
+        for (let i = 0; i < M; i++) mu += c[i * H + j]! / M;
+        for (let i = 0; i < M; i++) c[i * H + j]! -= mu;
+      }
+      const s2 = Array.from(singularValues(c, M, H), (v) => v * v);
+      const expected = s2.reduce((x, y) => x + y, 0) ** 2 / s2.reduce((x, y) => x + y * y, 0);
+      close(pr(a, M, H), expected, 1e-9);
+    }
+  });
+  it("is 0 for a constant matrix", () => assert.equal(pr(new Float64Array(20).fill(3), 5, 4), 0));
 });
