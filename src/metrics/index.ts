@@ -21,3 +21,4 @@ export { slices } from "./layout.ts";
 export type { Flat } from "./layout.ts";
 export { CLASSES, CLASS_KEYS, classScores, classify, classifyDefaults } from "./classify.ts";
 export type { Classification, ClassLabel, ClassName } from "./classify.ts";
+export { alignment, alignmentProfile, targetConditionality } from "./alignment.ts";

@@ -2,6 +2,7 @@
 // (devinterp-style: an object with a small lifecycle: measure(), then state()/restore() so a resumed
 // run measures exactly as an uninterrupted one). Plain typed arrays in, metric values out.
 import { z } from "zod";
+import { alignment } from "./alignment.ts";
 import { CLASS_KEYS, CLASSES, classScores } from "./classify.ts";
 import { linearCka } from "./cka.ts";
 import { decompose } from "./decomposition.ts";
@@ -53,9 +54,13 @@ export class SeedMeasures {
 
   constructor(
     private readonly d: MeasureDims,
-    private readonly targets: Float32Array, // [E, N, C] one-hot teacher labels of the counterfactual probes
+    private readonly labels: Int32Array, // [E, N] teacher labels of the counterfactual contents
     private readonly windowSteps: number, // late window of the decomposition, in steps
-  ) {}
+  ) {
+    this.targets = new Float32Array(d.E * d.N * d.C);
+    labels.forEach((y, i) => (this.targets[i * d.C + y] = 1));
+  }
+  private readonly targets: Float32Array; // [E, N, C] one-hot teacher labels
 
   /** All per-seed metrics of one checkpoint, each [S]. */
   measure(x: CheckpointData): Record<string, Float64Array> {
@@ -64,17 +69,21 @@ export class SeedMeasures {
     this.window.push({ step: x.step, cf: x.cf });
     this.window = this.window.filter((w) => w.step > x.step - this.windowSteps);
 
-    // Behaviour: what varies with time (churn) and with the cue (conditionality), normalised.
-    const dec = decompose(this.window.map((w) => w.cf), this.targets, { T: this.window.length, S, E, N, C });
-    out["behav/churn"] = dec.perSeed.churnNorm;
-    out["behav/cond"] = dec.perSeed.conditionalityNorm;
-    out["behav/stableCond"] = dec.perSeed.stableConditionalityNorm;
-    out["behav/generalism"] = dec.perSeed.generalism;
-    out["behav/churnBits"] = dec.perSeed.churn;
-    out["behav/condBits"] = dec.perSeed.conditionality;
+    // Behaviour: what varies with time (churn) and with the cue (conditionality). The classes are
+    // read from the alignment with the teachers (robust to near-tie flicker and to soft outputs);
+    // the Jensen–Shannon decomposition of the output distributions is reported beside it.
+    const dims = { T: this.window.length, S, E, N, C };
+    const al = alignment(this.window.map((w) => w.cf), this.labels, dims);
+    const dec = decompose(this.window.map((w) => w.cf), this.targets, dims);
+    out["behav/cond"] = al.cond;
+    out["behav/churn"] = al.churn;
+    out["behav/condJs"] = dec.perSeed.conditionalityNorm;
+    out["behav/churnJs"] = dec.perSeed.churnNorm;
+    out["behav/stableCondJs"] = dec.perSeed.stableConditionalityNorm;
+    out["behav/generalismJs"] = dec.perSeed.generalism;
     for (const k of CLASSES) out[`class/${CLASS_KEYS[k]}`] = new Float64Array(S);
     for (let s = 0; s < S; s++) {
-      const sc = classScores(dec.perSeed.conditionalityNorm[s]!, dec.perSeed.churnNorm[s]!);
+      const sc = classScores(al.cond[s]!, al.churn[s]!);
       for (const k of CLASSES) out[`class/${CLASS_KEYS[k]}`]![s] = sc[k];
     }
 

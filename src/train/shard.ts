@@ -57,11 +57,9 @@ export class ShardTrainer {
     this.evalHidden = buildEval(arch, true);
     this.cfX = np.array(probes.cf).reshape([1, E * N, arch.input]);
     this.cfHeads = arch.heads > 1 ? this.batches.headWeights(Int32Array.from({ length: E * N }, (_, m) => Math.floor(m / N)), true) : undefined;
-    const targets = new Float32Array(E * N * C);
-    probes.cfLabels.forEach((y, i) => (targets[i * C + y] = 1));
     this.measures = new SeedMeasures(
       { S: seeds.length, E, N, C, widths: arch.widths, mechN: Math.min(spec.metrics.mechanismProbes, N) },
-      targets, plan.windowSteps,
+      probes.cfLabels, plan.windowSteps,
     );
     this.probeGrad = spec.metrics.conflict && E > 1 ? buildProbeGrad(arch) : undefined;
     this.envProbes = !this.probeGrad ? [] : Array.from({ length: E }, (_, e) => {
