@@ -23,6 +23,7 @@ program.command("run")
   .option("--steps <n>", "override the spec's number of training steps", int("--steps"))
   .option("--threads <n>", "worker threads (default: all cores when seeds ≥ 8)", int("--threads"))
   .option("--resume <runId>", "continue an interrupted run from its last checkpoint")
+  .option("--baselines", "also train the mixture model and one specialist per environment (the weighted-sum test)")
   .option("--out <dir>", "export folder (default: <store folder>/exports/<runId>)")
   .option("--json", "print one JSON object on stdout; progress goes to stderr")
   .action(async (spec, opts) => (await import("./commands/run.ts")).default(spec, opts));

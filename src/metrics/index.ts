@@ -22,3 +22,6 @@ export type { Flat } from "./layout.ts";
 export { CLASSES, CLASS_KEYS, classScores, classify, classifyDefaults } from "./classify.ts";
 export type { Classification, ClassLabel, ClassName } from "./classify.ts";
 export { alignment, alignmentProfile, targetConditionality } from "./alignment.ts";
+export { maturityNow, maturityDefaults } from "./maturity.ts";
+export { continualNow } from "./timeline.ts";
+export type { Timeline } from "./timeline.ts";

@@ -23,6 +23,7 @@ export const experimentSchema = z.strictObject({
   model: modelSchema.default(modelSchema.parse({})),
   train: trainSchema.default(trainSchema.parse({})),
   metrics: metricsSchema.default(metricsSchema.parse({})), // what is measured at checkpoints, and over which window
+  baselines: z.boolean().default(false), // also train (or reuse) the mixture model and one specialist per env, same seeds and budget: the weighted-sum test
 });
 
 export type ExperimentSpec = z.infer<typeof experimentSchema>;

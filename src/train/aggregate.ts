@@ -2,6 +2,7 @@
 // metrics that need a seed's whole history (continual learning) or all seeds at once (the
 // classification and its bootstrap interval, stored at seed −1).
 import { CLASS_KEYS, CLASSES, classify, type ClassLabel, type Classification, type ClassName } from "../metrics/classify.ts";
+import { maturityNow } from "../metrics/maturity.ts";
 import { continualNow, type Timeline } from "../metrics/timeline.ts";
 import type { MetricPoint } from "../store/index.ts";
 import type { RunPlan } from "./plan.ts";
@@ -13,7 +14,10 @@ export class RunAggregator {
   private readonly timelines: Timeline[];
   last: Classification | undefined;
 
-  constructor(private readonly plan: RunPlan) {
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly specialist?: { init: Float64Array; final: Float64Array }[], // per env: the specialist's accuracy per seed
+  ) {
     this.timelines = Array.from({ length: plan.spec.seeds }, () => ({ steps: [], acc: [] }));
   }
 
@@ -42,7 +46,9 @@ export class RunAggregator {
     this.timelines.forEach((t, s) => {
       t.steps.push(step);
       t.acc.push(envNames.map((e) => m[`perf/acc:${e}`]![s]!));
-      for (const [k, v] of Object.entries(continualNow(t, schedule.phases, envNames))) (cl[k] ??= new Float64Array(this.timelines.length))[s] = v;
+      const sp = this.specialist?.map((x) => ({ init: x.init[s]!, final: x.final[s]! }));
+      const values = { ...continualNow(t, schedule.phases, envNames), ...maturityNow(t, schedule.phases, envNames, sp) };
+      for (const [k, v] of Object.entries(values)) (cl[k] ??= new Float64Array(this.timelines.length))[s] = v;
     });
     Object.assign(m, cl);
     const scores = Object.fromEntries(CLASSES.map((k) => [k, m[`class/${CLASS_KEYS[k]}`]!])) as Record<ClassName, Float64Array>;

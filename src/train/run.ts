@@ -12,6 +12,7 @@ import { makePlan, specHash } from "./plan.ts";
 import { autoThreads, runShards, shardSeeds } from "./shards.ts";
 import type { ShardEvent } from "./shard.ts";
 import { RunAggregator } from "./aggregate.ts";
+import { ensureBaselines, type Baselines } from "./baselines.ts";
 import type { Classification } from "../metrics/classify.ts";
 
 export interface RunOptions {
@@ -19,6 +20,7 @@ export interface RunOptions {
   threads?: number; // worker threads; default: all cores when there are enough seeds
   signal?: AbortSignal; // abort = Ctrl-C: finished checkpoints stay, the run is marked interrupted
   onProgress?: (step: number, total: number) => void;
+  onStage?: (what: string) => void; // e.g. "baseline mixture": a new stage of work begins
   sweepId?: string;
 }
 
@@ -37,10 +39,13 @@ export interface RunSummary {
   diverged: Divergence[];
   env: { cueDecodability: number; labelAgreement: number | null }; // what the world's knobs mean in accuracy terms
   lastStep: number; // last checkpoint written
+  baselines: Baselines["runIds"] | null; // the weighted-sum baselines' run ids, when trained
 }
 
-/** Trains a new run of `spec` and stores it. */
+/** Trains a new run of `spec` (after its baselines, when the spec asks for them) and stores it. */
 export async function runExperiment(spec: ExperimentSpec, o: RunOptions): Promise<RunSummary> {
+  const baselines = spec.baselines ? await ensureBaselines(spec, stage(o, "baseline"), runExperiment) : undefined;
+  o.onStage?.(spec.name);
   const runId = "r" + randomUUID().replace(/-/g, "").slice(0, 11);
   const plan = makePlan(spec);
   await o.store.createRun({
@@ -48,7 +53,12 @@ export async function runExperiment(spec: ExperimentSpec, o: RunOptions): Promis
     seeds: spec.seeds, steps: spec.train.steps, volatility: plan.schedule.volatility, envs: plan.envNames, sweepId: o.sweepId ?? null,
   });
   await o.store.writePhases(runId, plan.schedule.phases);
-  return train(runId, spec, 0, undefined, o);
+  return train(runId, spec, 0, undefined, o, baselines);
+}
+
+/** Options for a baseline: its stage is announced, its progress is not mixed into the main bar. */
+function stage(o: RunOptions, what: string): RunOptions {
+  return { ...o, onProgress: undefined, onStage: undefined, ...(o.onStage && { onProgress: o.onProgress, onStage: (n: string) => o.onStage!(`${what} ${n}`) }) };
 }
 
 /** Continues an interrupted run from its last checkpoint; finished checkpoints are neither lost nor redone. */
@@ -57,12 +67,13 @@ export async function resumeRun(runId: string, o: RunOptions): Promise<RunSummar
   if (!row) throw new EcotoneError("E_NOT_FOUND", `no run with id ${runId}`);
   const spec = parseSpec(JSON.parse(row.specJson), `run ${row.id}`);
   if (row.status === "completed") return row.summary as RunSummary;
+  const baselines = spec.baselines ? await ensureBaselines(spec, stage(o, "baseline"), runExperiment) : undefined;
   const saved = await o.store.loadState(row.id);
   await o.store.setStatus(row.id, "running");
-  return train(row.id, spec, saved?.step ?? 0, saved?.state, o);
+  return train(row.id, spec, saved?.step ?? 0, saved?.state, o, baselines);
 }
 
-async function train(runId: string, spec: ExperimentSpec, from: number, blob: Uint8Array | undefined, o: RunOptions): Promise<RunSummary> {
+async function train(runId: string, spec: ExperimentSpec, from: number, blob: Uint8Array | undefined, o: RunOptions, baselines?: Baselines): Promise<RunSummary> {
   await init("wasm");
   const plan = makePlan(spec);
   const S = spec.seeds, total = spec.train.steps;
@@ -76,7 +87,8 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   } else from = 0;
 
   const diverged = new Map<number, Divergence>((await o.store.divergences(runId)).map((d) => [d.seed, d]));
-  const agg = new RunAggregator(plan);
+  const specialist = baselines?.specialistCurves.map((c) => ({ init: c.acc[0]!, final: c.acc[c.acc.length - 1]! }));
+  const agg = new RunAggregator(plan, specialist);
   if (from > 0) agg.replay(await o.store.metrics(runId));
   const pending = new Map<number, (ShardEvent & { type: "checkpoint" })[]>();
   const progress = shards.map(() => from);
@@ -112,7 +124,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   };
 
   try {
-    await runShards(plan, spec, shards, { threads, from, states, wantState: true, signal: o.signal, onEvent });
+    await runShards(plan, spec, shards, { threads, from, states, wantState: true, signal: o.signal, onEvent, reference: baselines?.reference });
     await writes;
   } catch (e) {
     await writes.catch(() => {});
@@ -122,6 +134,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   const interrupted = o.signal?.aborted === true && lastStep < total;
   if (!last) last = await lastMetrics(o.store, runId);
   const summary = summarize(runId, spec, plan.schedule.volatility, interrupted ? "interrupted" : "completed", last, [...diverged.values()], lastStep, plan, agg.last ?? null);
+  summary.baselines = baselines?.runIds ?? null;
   if (interrupted) await o.store.setStatus(runId, "interrupted");
   else await o.store.finishRun(runId, "completed", summary);
   return summary;
@@ -164,7 +177,8 @@ function summarize(runId: string, spec: ExperimentSpec, volatility: number, stat
     runId, name: spec.name, status, steps: spec.train.steps, seeds: spec.seeds, volatility,
     performance: pick("perf/acc"), reward: pick("perf/reward"),
     final, classification,
-    headline: Object.fromEntries(Object.entries(final).filter(([k]) => /^(behav|route|rep|cl)\//.test(k))),
+    headline: Object.fromEntries(Object.entries(final).filter(([k]) => /^(behav|route|rep|cl|ws|mature)\//.test(k))),
+    baselines: null,
     diverged: diverged.sort((a, b) => a.seed - b.seed),
     env: { cueDecodability: cueDecodability(plan.world), labelAgreement: plan.world.trained >= 2 ? labelAgreement(plan.world, 0, 1) : null },
     lastStep,

@@ -1,6 +1,7 @@
 // Trains one shard of an ensemble (a contiguous range of seeds) from start to finish, as a
 // stream of events. The same generator runs in-process or inside a worker thread.
 import { numpy as np, tree } from "@jax-js/jax";
+import { meanJs } from "../metrics/divergence.ts";
 import { SeedMeasures } from "../metrics/measure.ts";
 import { initParams, type Params } from "../models/mlp.ts";
 import { BatchBuilder } from "./batch.ts";
@@ -14,6 +15,12 @@ export type ShardEvent =
   | { type: "checkpoint"; step: number; metrics: Record<string, Float64Array>; state?: Float32Array };
 
 type Model = { params: Params; opt: OptState; ref?: Params };
+
+/** Final probe outputs of the weighted-sum baselines, [S, envs·N, C] for the whole ensemble, same seeds. */
+export interface Reference {
+  mixture?: Float32Array; // the stationary-mixture model
+  specialists?: Float32Array[]; // one per trained environment, trained on it alone
+}
 
 export class ShardTrainer {
   readonly seeds: number[];
@@ -35,7 +42,9 @@ export class ShardTrainer {
   private probeHeads: np.Array | undefined;
   private readonly phaseStarts: Set<number>;
 
-  constructor(plan: RunPlan, seeds: number[]) {
+  private readonly reference: Reference | undefined; // sliced to this shard's seeds
+
+  constructor(plan: RunPlan, seeds: number[], reference?: Reference) {
     const { spec, arch } = plan;
     this.plan = plan;
     this.seeds = seeds;
@@ -51,6 +60,8 @@ export class ShardTrainer {
     const probeEnvs = Int32Array.from({ length: probes.envs * probes.n }, (_, m) => Math.floor(m / probes.n));
     this.probeHeads = arch.heads > 1 ? this.batches.headWeights(probeEnvs, true) : undefined;
     this.phaseStarts = new Set(plan.schedule.phases.map((p) => p.start));
+    const per = probes.envs * probes.n * spec.world.classes, mine = (a: Float32Array) => a.slice(seeds[0]! * per, (seeds[seeds.length - 1]! + 1) * per);
+    this.reference = reference && { mixture: reference.mixture && mine(reference.mixture), specialists: reference.specialists?.map(mine) };
 
     // Counterfactual probes (every content under every trained cue) and per-environment probe sets.
     const E = plan.world.trained, N = probes.n, C = spec.world.classes;
@@ -121,9 +132,7 @@ export class ShardTrainer {
   checkpoint(step: number, wantState: boolean): ShardEvent {
     const { probes, allEnvNames } = this.plan;
     const S = this.seeds.length, C = this.plan.spec.world.classes, N = probes.n;
-    const [probsArr, hidden] = this.evalFn(tree.ref(this.model.params), this.probeX.ref, this.probeHeads ? { w: this.probeHeads.ref } : {});
-    tree.dispose(hidden);
-    const probs = probsArr.dataSync() as Float32Array; // [S, envs·N, C]
+    const probs = this.outputs(); // [S, envs·N, C]
     const metrics: Record<string, Float64Array> = {};
     allEnvNames.forEach((name, e) => {
       const acc = new Float64Array(S), reward = new Float64Array(S), loss = new Float64Array(S);
@@ -147,12 +156,62 @@ export class ShardTrainer {
       metrics[`perf/loss:${name}`] = loss;
     });
     Object.assign(metrics, this.measure(step));
+    if (this.reference) Object.assign(metrics, this.weightedSum(probs));
     const trainLoss = new Float64Array(S);
     for (let s = 0; s < S; s++) trainLoss[s] = this.diverged[s] !== undefined || !this.lossCount ? NaN : this.lossSum[s]! / this.lossCount;
     metrics["train/loss"] = trainLoss;
     this.lossSum = new Float64Array(S);
     this.lossCount = 0;
     return { type: "checkpoint", step, metrics, state: wantState ? this.state() : undefined };
+  }
+
+  /** Frees every array this trainer holds. */
+  dispose(): void {
+    tree.dispose([this.model.params, this.model.opt, this.model.ref ?? [], this.probeX, this.probeHeads ?? [], this.cfX, this.cfHeads ?? [], this.envProbes]);
+  }
+
+  /** The models' output distributions on every probe set: [S, envs·N, C]. */
+  outputs(): Float32Array {
+    const [probs, hidden] = this.evalFn(tree.ref(this.model.params), this.probeX.ref, this.probeHeads ? { w: this.probeHeads.ref } : {});
+    tree.dispose(hidden);
+    return probs.dataSync() as Float32Array;
+  }
+
+  /**
+   * The weighted-sum test, seed by seed against baselines from the same initialisation: functional
+   * distance (mean JS on the probes) to the mixture model and to each specialist on its own
+   * environment, and accuracy gaps to them (trained and novel environments).
+   */
+  private weightedSum(probs: Float32Array): Record<string, Float64Array> {
+    const { probes, world, allEnvNames } = this.plan;
+    const S = this.seeds.length, C = this.plan.spec.world.classes, N = probes.n, T = world.trained, rows = probes.envs * N;
+    const out: Record<string, Float64Array> = {};
+    const js = (a: Float32Array, b: Float32Array, s: number, envs: number[]) =>
+      envs.reduce((acc, e) => acc + meanJs(a.subarray((s * rows + e * N) * C, (s * rows + (e + 1) * N) * C), b.subarray((s * rows + e * N) * C, (s * rows + (e + 1) * N) * C), C), 0) / envs.length;
+    const acc = (p: Float32Array, s: number, e: number) => {
+      let hits = 0;
+      for (let i = 0; i < N; i++) {
+        const o = (s * rows + e * N + i) * C;
+        let best = 0;
+        for (let c = 1; c < C; c++) if (p[o + c]! > p[o + best]!) best = c;
+        hits += +(best === probes.labels[e * N + i]);
+      }
+      return hits / N;
+    };
+    const per = (f: (s: number) => number) => Float64Array.from({ length: S }, (_, s) => (this.diverged[s] === undefined ? f(s) : NaN));
+    const trained = Array.from({ length: T }, (_, e) => e), novel = allEnvNames.map((_, e) => e).filter((e) => e >= T);
+    const { mixture, specialists } = this.reference!;
+    if (mixture) {
+      out["ws/jsMixture"] = per((s) => js(probs, mixture, s, trained));
+      trained.forEach((e) => (out[`ws/vsMixture:${allEnvNames[e]}`] = per((s) => acc(probs, s, e) - acc(mixture, s, e))));
+      if (novel.length) out["ws/novelVsMixture"] = per((s) => novel.reduce((a, e) => a + acc(probs, s, e) - acc(mixture, s, e), 0) / novel.length);
+    }
+    if (specialists) {
+      out["ws/jsSpecialist"] = per((s) => trained.reduce((a, e) => a + js(probs, specialists[e]!, s, [e]), 0) / T);
+      trained.forEach((e) => (out[`ws/vsSpecialist:${allEnvNames[e]}`] = per((s) => acc(probs, s, e) - acc(specialists[e]!, s, e))));
+      if (mixture) trained.forEach((e) => (out[`ws/mixtureVsSpecialist:${allEnvNames[e]}`] = per((s) => acc(mixture, s, e) - acc(specialists[e]!, s, e))));
+    }
+    return out;
   }
 
   /** The behavioural and mechanism metrics of this checkpoint (NaN for diverged seeds). */

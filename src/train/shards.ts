@@ -3,7 +3,7 @@
 import { availableParallelism } from "node:os";
 import type { ExperimentSpec } from "../spec/schema.ts";
 import type { RunPlan } from "./plan.ts";
-import { ShardTrainer, type ShardEvent } from "./shard.ts";
+import { ShardTrainer, type Reference, type ShardEvent } from "./shard.ts";
 import type { ShardJob } from "./worker.ts";
 import { tsWorker } from "../util/workers.ts";
 
@@ -29,6 +29,7 @@ export interface ShardRunOptions {
   from: number;
   states?: Float32Array[]; // per shard, to resume
   wantState: boolean;
+  reference?: Reference;
   signal?: AbortSignal;
   onEvent: (shard: number, ev: ShardEvent) => void;
 }
@@ -36,7 +37,7 @@ export interface ShardRunOptions {
 /** Runs all shards to the end (or until aborted). Resolves when every shard has stopped. */
 export async function runShards(plan: RunPlan, spec: ExperimentSpec, shards: number[][], o: ShardRunOptions): Promise<void> {
   if (o.threads <= 1 && shards.length === 1) {
-    const trainer = new ShardTrainer(plan, shards[0]!);
+    const trainer = new ShardTrainer(plan, shards[0]!, o.reference);
     if (o.states?.[0]) trainer.restore(o.states[0], o.from);
     for (const ev of trainer.run(o.from, undefined, o.wantState)) {
       o.onEvent(0, ev);
@@ -47,7 +48,7 @@ export async function runShards(plan: RunPlan, spec: ExperimentSpec, shards: num
   }
   const entry = new URL("./worker.ts", import.meta.url);
   await Promise.all(shards.map((seeds, k) => new Promise<void>((resolve, reject) => {
-    const job: ShardJob = { spec, seeds, from: o.from, state: o.states?.[k], wantState: o.wantState };
+    const job: ShardJob = { spec, seeds, from: o.from, state: o.states?.[k], wantState: o.wantState, reference: o.reference };
     const w = tsWorker(entry, job);
     const stop = () => w.postMessage("stop");
     o.signal?.addEventListener("abort", stop, { once: true });

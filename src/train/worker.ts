@@ -3,7 +3,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { init } from "@jax-js/jax";
 import { parseSpec } from "../spec/load.ts";
 import { makePlan } from "./plan.ts";
-import { ShardTrainer } from "./shard.ts";
+import { ShardTrainer, type Reference } from "./shard.ts";
 
 export interface ShardJob {
   spec: unknown; // validated spec, re-parsed here
@@ -11,11 +11,12 @@ export interface ShardJob {
   from: number; // first step to train
   state?: Float32Array; // state after step `from` (resume)
   wantState: boolean;
+  reference?: Reference; // weighted-sum baselines' outputs, whole ensemble
 }
 
 const job = workerData as ShardJob;
 await init("wasm");
-const trainer = new ShardTrainer(makePlan(parseSpec(job.spec)), job.seeds);
+const trainer = new ShardTrainer(makePlan(parseSpec(job.spec)), job.seeds, job.reference);
 if (job.state) trainer.restore(job.state, job.from);
 let stopped = false;
 const onMessage = (m: unknown) => { if (m === "stop") stopped = true; };

@@ -97,7 +97,7 @@ describe("ecotone run", () => {
     assert.ok(keys(atLast).includes("perf/acc:B") && keys(atLast).includes("behav/churn"));
     assert.equal((await store.loadState(run.id))!.step, last);
     await store.close();
-    assert.match(ecotone("run", "--resume", first.runId, "--store", "s5/runs.db", "--steps", "10").stderr, /takes no spec file, --seeds or --steps/);
+    assert.match(ecotone("run", "--resume", first.runId, "--store", "s5/runs.db", "--steps", "10").stderr, /takes no spec file, --seeds, --steps or --baselines/);
     const r = ecotone("run", "--resume", first.runId, "--store", "s5/runs.db", "--json");
     assert.equal(r.status, 0, r.stderr);
     const done = JSON.parse(r.stdout);

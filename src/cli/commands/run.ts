@@ -6,16 +6,16 @@ import { resumeRun, runExperiment, type RunSummary } from "../../train/run.ts";
 import { EcotoneError } from "../../util/errors.ts";
 import { defaultReporter } from "../reporter.ts";
 
-interface Opts { store: string; seeds?: number; steps?: number; threads?: number; resume?: string; out?: string; json?: boolean }
+interface Opts { store: string; seeds?: number; steps?: number; threads?: number; resume?: string; out?: string; json?: boolean; baselines?: boolean }
 
 export default async function (specPath: string | undefined, o: Opts): Promise<void> {
   if (!specPath && !o.resume) throw new EcotoneError("E_ARGS", "run: give a spec file, or --resume <runId>");
-  if (o.resume && (specPath || o.seeds || o.steps))
-    throw new EcotoneError("E_ARGS", "run --resume continues the stored spec: it takes no spec file, --seeds or --steps");
+  if (o.resume && (specPath || o.seeds || o.steps || o.baselines))
+    throw new EcotoneError("E_ARGS", "run --resume continues the stored spec: it takes no spec file, --seeds, --steps or --baselines");
   // Validate everything before the store is touched: a bad spec leaves nothing behind.
   let spec = specPath && !o.resume ? loadSpec(specPath) : undefined;
-  if (spec && (o.seeds || o.steps))
-    spec = parseSpec({ ...spec, seeds: o.seeds ?? spec.seeds, train: { ...spec.train, steps: o.steps ?? spec.train.steps } }, specPath);
+  if (spec && (o.seeds || o.steps || o.baselines))
+    spec = parseSpec({ ...spec, seeds: o.seeds ?? spec.seeds, train: { ...spec.train, steps: o.steps ?? spec.train.steps }, baselines: o.baselines || spec.baselines }, specPath);
   const store = await openStore(o.store);
   const reporter = defaultReporter();
   const ac = new AbortController();
@@ -30,13 +30,17 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
   process.on("SIGTERM", onSigint);
   let summary: RunSummary;
   try {
-    const label = spec?.name ?? `resume ${o.resume}`;
+    let label = spec?.name ?? `resume ${o.resume}`;
     let started = false;
     const onProgress = (step: number, total: number) => {
       if (!started) { reporter.start(label, total); started = true; }
       reporter.update(step);
     };
-    const common = { store, threads: o.threads, signal: ac.signal, onProgress };
+    const onStage = (what: string) => {
+      if (started) reporter.stop();
+      [label, started] = [what, false];
+    };
+    const common = { store, threads: o.threads, signal: ac.signal, onProgress, onStage };
     summary = spec ? await runExperiment(spec, common) : await resumeRun(o.resume!, common);
     reporter.stop();
   } finally {
@@ -54,6 +58,9 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
   if (summary.status === "interrupted") process.exitCode = 130;
 }
 
+// The metrics worth a line in the terminal; everything is in the store, the exports and --json.
+const HEADLINE = ["behav/cond", "behav/churn", "route/decode", "route/conflict", "rep/ckaEnv", "cl/forgetting", "cl/bwt", "ws/vsSpecialist", "ws/vsMixture", "ws/novelVsMixture", "mature/level"];
+
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "  —  ");
 
 export function render(s: RunSummary, store: string, out: string): string {
@@ -66,6 +73,16 @@ export function render(s: RunSummary, store: string, out: string): string {
   for (const [env, p] of Object.entries(s.performance)) {
     const r = s.reward[env]!;
     lines.push(`${env.padEnd(18)} ${f(p.mean)} ± ${f(p.sd)}          ${f(r.mean)} ± ${f(r.sd)}                 ${p.n}`);
+  }
+  const c = s.classification;
+  if (c) {
+    lines.push("", `class: ${c.label}  (soft scores, mean [95% bootstrap CI] over ${c.n} seeds)`);
+    for (const [k, v] of Object.entries(c.scores)) lines.push(`  ${k.padEnd(22)} ${f(v)} [${f(c.ci[k as keyof typeof c.ci].lo)}, ${f(c.ci[k as keyof typeof c.ci].hi)}]`);
+  }
+  const shown = Object.entries(s.headline).filter(([k]) => HEADLINE.some((h) => k.startsWith(h)));
+  if (shown.length) {
+    lines.push("", "metric (last checkpoint)       mean ± sd");
+    for (const [k, v] of shown) lines.push(`  ${k.padEnd(28)} ${f(v.mean)} ± ${f(v.sd)}`);
   }
   if (s.diverged.length) {
     lines.push("", `diverged: ${s.diverged.length} seed(s)`);

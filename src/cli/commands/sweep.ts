@@ -1,0 +1,94 @@
+// `ecotone sweep`: expand and validate the sweep, run its missing cells in parallel, export the
+// results (cells.csv, cells.json, phase diagram) and print them. Running the same command again
+// resumes a killed sweep, or just reports a finished one.
+import { dirname, join } from "node:path";
+import { openStore } from "../../store/index.ts";
+import { exportSweep, resultsJson, type SweepResults } from "../../sweep/export.ts";
+import { runSweep, type CellEvent } from "../../sweep/runner.ts";
+import { loadSweep } from "../../sweep/spec.ts";
+import { defaultReporter } from "../reporter.ts";
+
+interface Opts { store: string; workers?: number; json?: boolean; quick?: boolean }
+
+export default async function (specPath: string, o: Opts): Promise<void> {
+  // Validate every cell before the store is touched: a bad spec leaves nothing behind.
+  const sweep = loadSweep(specPath, { quick: o.quick });
+  const store = await openStore(o.store);
+  const reporter = defaultReporter();
+  const tty = process.stderr.isTTY === true && !process.env.CI;
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130); // a second Ctrl-C: stop now (cells resume next time)
+    reporter.stop();
+    reporter.info("interrupt: stopping the running cells at their next step; press Ctrl-C again to quit at once");
+    ac.abort();
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  const n = sweep.cells.length;
+  const onCell = (ev: CellEvent) => {
+    const what = ev.type === "completed" ? `${ev.label} (run ${ev.runId})` : ev.type === "failed" ? `FAILED: ${ev.error}` : `interrupted (run ${ev.runId})`;
+    const line = `cell ${ev.index + 1}/${n} ${ev.type}: ${paramsText(ev.cell.params)} → ${what}`;
+    if (!tty) reporter.info(line);
+    else if (ev.type === "failed") reporter.info("\r\x1b[2K" + line); // over the bar, which redraws below
+  };
+  let outcome, shown = -1;
+  try {
+    outcome = await runSweep(sweep, {
+      store, workers: o.workers, signal: ac.signal, onCell,
+      onStart: (s) => {
+        reporter.info(`sweep ${sweep.id} (${sweep.name}): ${s.toRun} of ${s.cells} cells to run, ${s.workers} at a time`);
+        reporter.start(`sweep ${sweep.name}`, s.total);
+        reporter.update(s.done);
+      },
+      onProgress: (done) => done !== shown && reporter.update((shown = done)),
+    });
+    reporter.stop();
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+  }
+  const out = join(dirname(o.store), "exports", sweep.id);
+  const { files, results, notes } = await exportSweep(store, sweep.id, out);
+  await store.close();
+  for (const note of notes) reporter.info(note);
+  if (o.json) console.log(JSON.stringify({ ...resultsJson(results), ran: outcome.ran, resumed: outcome.resumed, store: o.store, exports: files }));
+  else console.log(render(results, o.store, out));
+  if (outcome.status === "interrupted") {
+    reporter.info(`interrupted: run the same command again to finish the ${n - results.completed} remaining cells`);
+    process.exitCode = 130;
+  } else if (results.failed > 0) {
+    reporter.info(`${results.failed} cell(s) failed; run the same command again to retry them`);
+    process.exitCode = 1;
+  }
+}
+
+const paramsText = (params: Record<string, unknown>) =>
+  Object.entries(params).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" ") || "(base)";
+
+const f = (v: number | null | undefined) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(3) : "  —  ");
+
+/** A table a person reads: one line per cell, its class, best score and accuracy per environment. */
+export function render(r: SweepResults, store: string, out: string): string {
+  const envs = [...new Set(r.cells.flatMap((c) => Object.keys(c.performance)))];
+  const head = ["cell", ...r.grid, ...r.zip, "label", "score", ...envs.map((e) => `acc:${e}`), "run"];
+  const rows = r.cells.map((c) => {
+    const score = c.label !== null && typeof c.scores[c.label] === "number" ? f(c.scores[c.label]) : "";
+    const params = [...r.grid, ...r.zip].map((p) => { const v = c.params[p]; return typeof v === "object" ? JSON.stringify(v) : String(v); });
+    const tail = c.status === "completed"
+      ? [c.label ?? "", score, ...envs.map((e) => { const p = c.performance[e]; return p ? `${f(p.mean)} ± ${f(p.sd)}` : ""; }), c.runIds.join(" ")]
+      : [c.status, c.error ?? "", ...envs.map(() => ""), c.runIds.join(" ")];
+    return [String(c.index + 1), ...params, ...tail];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (row: string[]) => row.map((x, i) => (i === row.length - 1 ? x : x.padEnd(widths[i]!))).join("  ");
+  return [
+    `sweep ${r.sweepId} (${r.name}): ${r.status}, ${r.completed}/${r.cells.length} cells completed, ${r.failed} failed`,
+    "",
+    fmt(head),
+    ...rows.map(fmt),
+    "",
+    `stored in ${store}; exports in ${out}`,
+  ].join("\n");
+}

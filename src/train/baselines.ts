@@ -1,0 +1,78 @@
+// The weighted-sum test's baselines, trained by ecotone itself with the same world, seeds (hence
+// the same initialisations), and budget: one stationary-mixture model and one specialist per
+// environment. A completed baseline already in the store with the same spec is reused.
+import { init } from "@jax-js/jax";
+import { parseSpec } from "../spec/load.ts";
+import type { ExperimentSpec } from "../spec/schema.ts";
+import type { Store } from "../store/index.ts";
+import { EcotoneError } from "../util/errors.ts";
+import { makePlan, specHash } from "./plan.ts";
+import type { RunOptions, RunSummary } from "./run.ts";
+import { ShardTrainer, type Reference } from "./shard.ts";
+
+export interface BaselineSpecs {
+  mixture: ExperimentSpec;
+  specialists: ExperimentSpec[]; // in the order of spec.envs
+}
+
+/** The baselines of a spec: the same experiment under a mixture schedule, and on each environment alone. */
+export function baselineSpecs(spec: ExperimentSpec): BaselineSpecs {
+  const base = { ...spec, baselines: false };
+  return {
+    mixture: parseSpec({ ...base, name: `${spec.name}/mixture`, schedule: { kind: "mixture" } }),
+    specialists: spec.envs.map((e) => parseSpec({ ...base, name: `${spec.name}/specialist:${e.name}`, schedule: { kind: "blocks", phaseSteps: spec.train.steps, order: [e.name] } })),
+  };
+}
+
+export interface Baselines {
+  runIds: { mixture: string; specialists: Record<string, string> };
+  reference: Reference; // final probe outputs, whole ensemble
+  specialistCurves: { steps: number[]; acc: Float64Array[] }[]; // per env: accuracy on it over checkpoints, [step] → [seed]
+}
+
+/** Trains (or finds in the store) every baseline, then reads back what the main run compares against. */
+export async function ensureBaselines(spec: ExperimentSpec, o: RunOptions, run: (s: ExperimentSpec, o: RunOptions) => Promise<RunSummary>): Promise<Baselines> {
+  const specs = baselineSpecs(spec);
+  const one = async (s: ExperimentSpec): Promise<string> => {
+    const hash = specHash(s);
+    const done = (await o.store.listRuns({ name: s.name, status: "completed" })).find((r) => r.specHash === hash);
+    if (done) return done.id;
+    return (await run(s, o)).runId;
+  };
+  const mixture = await one(specs.mixture);
+  const specialists: string[] = [];
+  for (const s of specs.specialists) specialists.push(await one(s));
+  const curves = await Promise.all(specialists.map(async (id, e) => {
+    const env = spec.envs[e]!.name;
+    const pts = await o.store.metrics(id, { keys: [`perf/acc:${env}`] });
+    const steps = [...new Set(pts.map((p) => p.step))].sort((a, b) => a - b);
+    const acc = steps.map((t) => Float64Array.from({ length: spec.seeds }, (_, g) => pts.find((p) => p.step === t && p.seed === g)?.value ?? NaN));
+    return { steps, acc };
+  }));
+  return {
+    runIds: { mixture, specialists: Object.fromEntries(spec.envs.map((e, i) => [e.name, specialists[i]!])) },
+    reference: { mixture: await finalOutputs(o.store, mixture), specialists: await Promise.all(specialists.map((id) => finalOutputs(o.store, id))) },
+    specialistCurves: curves,
+  };
+}
+
+/** A stored run's models, restored from its last saved state, as one in-process shard. */
+export async function loadModels(store: Store, runId: string): Promise<{ trainer: ShardTrainer; spec: ExperimentSpec; step: number }> {
+  await init("wasm");
+  const row = await store.getRun(runId);
+  if (!row) throw new EcotoneError("E_NOT_FOUND", `no run with id ${runId}`);
+  const spec = parseSpec(JSON.parse(row.specJson), `run ${row.id}`);
+  const saved = await store.loadState(row.id);
+  if (!saved) throw new EcotoneError("E_STORE", `run ${row.id} has no saved models`);
+  const trainer = new ShardTrainer(makePlan(spec), Array.from({ length: spec.seeds }, (_, g) => g));
+  const blob = saved.state;
+  trainer.restore(new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)), saved.step);
+  return { trainer, spec, step: saved.step };
+}
+
+async function finalOutputs(store: Store, runId: string): Promise<Float32Array> {
+  const { trainer } = await loadModels(store, runId);
+  const out = trainer.outputs();
+  trainer.dispose();
+  return out;
+}
