@@ -1,8 +1,11 @@
 // The three behavioural classes, from the behavioural decomposition (docs/metrics.md):
 // the generalist is unconditional, churn conditions on the timestep, the conditional policy
 // conditions on the environment's features. With c = normalised conditionality and h =
-// normalised churn, both clamped to [0, 1], the soft scores are a product of two independent
-// "yes/no" judgements, so they sum to 1 with the fourth cell (both at once) left over as `mixed`.
+// normalised churn, each divided by `saturation` and clamped to [0, 1], the soft scores are a
+// product of two independent "yes/no" judgements, so they sum to 1 with the fourth cell (both at
+// once) left over as `mixed`. Saturation 0.5: a model counts as fully conditional (churning) once
+// the cue (time) changes which teacher it follows by half as much as the teachers themselves differ;
+// measured full switches stay below 1 because of transitions and imperfect accuracy.
 import { bootstrapCi } from "./bootstrap.ts";
 
 export const CLASSES = ["ecological-generalist", "conditional-policy", "strategy-churn"] as const;
@@ -17,6 +20,7 @@ export const CLASS_KEYS: Record<ClassName, string> = {
 };
 
 export const classifyDefaults = {
+  saturation: 0.5, // normalised conditionality or churn at which the judgement is a full "yes"
   threshold: 0.5, // a class needs a mean score of at least this much
   level: 0.95, // bootstrap confidence level over seeds
   resamples: 2000, // bootstrap resamples
@@ -25,8 +29,8 @@ export const classifyDefaults = {
 const clamp01 = (v: number) => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : NaN);
 
 /** Soft scores of one model from its normalised conditionality c and churn h. */
-export function classScores(c: number, h: number): Record<ClassName | "mixed", number> {
-  const [cc, hh] = [clamp01(c), clamp01(h)];
+export function classScores(c: number, h: number, saturation = classifyDefaults.saturation): Record<ClassName | "mixed", number> {
+  const [cc, hh] = [clamp01(c / saturation), clamp01(h / saturation)];
   return {
     "ecological-generalist": (1 - cc) * (1 - hh),
     "conditional-policy": cc * (1 - hh),

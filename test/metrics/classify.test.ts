@@ -10,8 +10,13 @@ describe("classScores", () => {
   ];
   for (const [name, c, h, winner] of cases)
     it(name, () => assert.equal(classScores(c, h)[winner as "strategy-churn"], 1));
+  it("saturates: half the teachers' difference already counts in full", () => {
+    assert.equal(classScores(0.5, 0)["conditional-policy"], 1);
+    assert.equal(classScores(0.25, 0)["conditional-policy"], 0.5);
+    assert.equal(classScores(0.25, 0, 1)["conditional-policy"], 0.25);
+  });
   it("scores sum to 1 with the mixed cell, and out-of-range inputs are clamped", () => {
-    const s = classScores(0.3, 0.6);
+    const s = classScores(0.15, 0.3);
     assert.ok(Math.abs(Object.values(s).reduce((a, b) => a + b, 0) - 1) < 1e-12);
     assert.deepEqual(classScores(1.4, -0.2), classScores(1, 0));
   });
