@@ -28,6 +28,13 @@ program.command("run")
   .option("--json", "print one JSON object on stdout; progress goes to stderr")
   .action(async (spec, opts) => (await import("./commands/run.ts")).default(spec, opts));
 
+program.command("plot")
+  .description("draw a stored run: accuracy per environment, behaviour, class scores, mechanism")
+  .argument("<runId>", "run id (or a unique prefix)")
+  .requiredOption("-o, --out <file>", "output file, .svg or .png")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .action(async (runId, opts) => (await import("./commands/plot.ts")).default(runId, opts));
+
 program.command("bench")
   .description("model-steps/s and GFLOP/s of the reference workload (MLP 32→128→128→8, batch 64, Adam)")
   .option("--seeds <list>", "ensemble sizes, comma-separated", intList("--seeds"))

@@ -7,3 +7,4 @@ export type { CurvesOptions, PanelGroup } from "./curves.ts";
 export { matrixSpec, phaseDiagramSpec, CLASS_LABELS, CLASS_COLORS } from "./heatmap.ts";
 export type { MatrixOptions, PhaseDiagramOptions, DiagramCell, ClassLabel } from "./heatmap.ts";
 export type { KeySelection } from "./_data.ts"; // the keys/prefix part of the options above
+export { runPanelsSpec } from "./run.ts";

@@ -1,0 +1,21 @@
+// `ecotone plot <runId> -o FILE.svg|png`: the standard picture of a stored run.
+import { writeFileSync } from "node:fs";
+import { extname } from "node:path";
+import { runPanelsSpec, toPng, toSvg } from "../../plots/index.ts";
+import { openStore } from "../../store/index.ts";
+import { EcotoneError } from "../../util/errors.ts";
+
+export default async function (runId: string, o: { store: string; out: string }): Promise<void> {
+  const ext = extname(o.out).toLowerCase();
+  if (ext !== ".svg" && ext !== ".png") throw new EcotoneError("E_ARGS", `plot: -o must end in .svg or .png, got ${o.out}`);
+  const store = await openStore(o.store);
+  try {
+    const run = await store.getRun(runId);
+    if (!run) throw new EcotoneError("E_NOT_FOUND", `no run with id ${runId}`);
+    const svg = await toSvg(runPanelsSpec(await store.metrics(run.id), await store.phases(run.id), `${run.name} (${run.id}, ${run.seeds} seeds)`));
+    writeFileSync(o.out, ext === ".svg" ? svg : toPng(svg));
+    process.stderr.write(`wrote ${o.out}\n`);
+  } finally {
+    await store.close();
+  }
+}
