@@ -35,6 +35,15 @@ program.command("plot")
   .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
   .action(async (runId, opts) => (await import("./commands/plot.ts")).default(runId, opts));
 
+program.command("sweep")
+  .description("run every cell of a sweep in parallel, resumably; export classes per cell, CSV, JSON and the phase diagram")
+  .argument("<spec>", "sweep spec (YAML): base, grid, zip, seeds, quick")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--workers <n>", "cells run at once, one process each (default: available cores)", int("--workers"))
+  .option("--quick", "apply the spec's quick: overrides (fewer steps, seeds or values)")
+  .option("--json", "print one JSON object on stdout at the end; progress goes to stderr")
+  .action(async (spec, opts) => (await import("./commands/sweep.ts")).default(spec, opts));
+
 program.command("bench")
   .description("model-steps/s and GFLOP/s of the reference workload (MLP 32→128→128→8, batch 64, Adam)")
   .option("--seeds <list>", "ensemble sizes, comma-separated", intList("--seeds"))

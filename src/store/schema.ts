@@ -6,7 +6,7 @@ import type { Kysely } from "kysely";
 import { EcotoneError } from "../util/errors.ts";
 
 /** Bump when a table changes; a store written by a newer ecotone is refused. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2; // 2: sweeps and sweep_cells
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -62,6 +62,30 @@ export interface MetaTable {
   value: string;
 }
 
+export interface SweepsTable {
+  id: string;
+  name: string;
+  spec_json: string; // the expanded sweep: name, paths, every cell's key and spec
+  hash: string;
+  status: string;
+  created_at: string;
+  finished_at: string | null;
+  owner: string | null; // `host/pid/startedAt` of the process running it
+  heartbeat_at: string | null;
+}
+
+export interface SweepCellsTable {
+  sweep_id: string;
+  cell_key: string; // canonical JSON of params
+  idx: number; // position in the expansion
+  params_json: string;
+  spec_json: string;
+  run_id: string | null;
+  status: string;
+  error: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   runs: RunsTable;
   metrics: MetricsTable;
@@ -69,6 +93,8 @@ export interface Database {
   phases: PhasesTable;
   run_state: RunStateTable;
   meta: MetaTable;
+  sweeps: SweepsTable;
+  sweep_cells: SweepCellsTable;
 }
 
 /** Create missing tables and indexes, record the schema version, refuse newer stores. */
@@ -127,14 +153,40 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
       .addColumn("step", "integer", (c) => c.notNull())
       .addColumn("state", dialect === "postgres" ? "bytea" : "blob", (c) => c.notNull())
       .execute();
+    // Version 2 (additive): sweeps and their cells.
+    await s.createTable("sweeps").ifNotExists()
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("spec_json", "text", (c) => c.notNull())
+      .addColumn("hash", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("finished_at", "text")
+      .addColumn("owner", "text")
+      .addColumn("heartbeat_at", "text")
+      .execute();
+    await s.createTable("sweep_cells").ifNotExists()
+      .addColumn("sweep_id", "text", (c) => c.notNull().references("sweeps.id").onDelete("cascade"))
+      .addColumn("cell_key", "text", (c) => c.notNull())
+      .addColumn("idx", "integer", (c) => c.notNull())
+      .addColumn("params_json", "text", (c) => c.notNull())
+      .addColumn("spec_json", "text", (c) => c.notNull())
+      .addColumn("run_id", "text")
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("error", "text")
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("sweep_cells_pk", ["sweep_id", "cell_key"])
+      .execute();
     // listRuns sorts by creation and filters by sweep, name or status; one key's curve is read
     // on its own by the dashboard.
-    const indexes: [string, "runs" | "metrics", string[]][] = [
+    const indexes: [string, "runs" | "metrics" | "sweeps" | "sweep_cells", string[]][] = [
       ["runs_created_idx", "runs", ["created_at"]],
       ["runs_sweep_idx", "runs", ["sweep_id", "created_at"]],
       ["runs_name_idx", "runs", ["name", "created_at"]],
       ["runs_status_idx", "runs", ["status", "created_at"]],
       ["metrics_key_idx", "metrics", ["run_id", "key", "step"]],
+      ["sweeps_hash_idx", "sweeps", ["hash", "created_at"]],
+      ["sweep_cells_idx", "sweep_cells", ["sweep_id", "idx"]],
     ];
     for (const [name, table, columns] of indexes) {
       await s.createIndex(name).ifNotExists().on(table).columns(columns).execute();
@@ -144,6 +196,9 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
       await tx.insertInto("meta").values({ key: "schema_version", value: String(SCHEMA_VERSION) }).execute();
     } else if (Number(row.value) > SCHEMA_VERSION) {
       throw new EcotoneError("E_STORE", `store schema version ${row.value} is newer than this ecotone's (${SCHEMA_VERSION}): upgrade ecotone`);
+    } else if (Number(row.value) < SCHEMA_VERSION) {
+      // Every migration so far only adds tables, created above: recording the version is all that is left.
+      await tx.updateTable("meta").set({ value: String(SCHEMA_VERSION) }).where("key", "=", "schema_version").execute();
     }
   });
 }

@@ -3,8 +3,11 @@
 
 import type { Kysely, Selectable } from "kysely";
 import { EcotoneError } from "../util/errors.ts";
-import type { Database, RunsTable } from "./schema.ts";
-import type { Divergence, MetricPoint, NewRun, Phase, RunRow, RunStatus, Store } from "./types.ts";
+import type { Database, RunsTable, SweepCellsTable, SweepsTable } from "./schema.ts";
+import type {
+  Divergence, MetricPoint, NewRun, NewSweep, NewSweepCell, Phase, RunRow, RunStatus, Store,
+  SweepCellRow, SweepCellStatus, SweepRow, SweepStatus,
+} from "./types.ts";
 
 /** Shortest id prefix getRun resolves; shorter ones collide too easily to be typed safely. */
 export const MIN_PREFIX = 4;
@@ -36,6 +39,22 @@ function toRow(r: Selectable<RunsTable>): RunRow {
     sweepId: r.sweep_id,
   };
 }
+
+function toSweep(r: Selectable<SweepsTable>): SweepRow {
+  return {
+    id: r.id, name: r.name, specJson: r.spec_json, hash: r.hash, status: r.status as SweepStatus,
+    createdAt: r.created_at, finishedAt: r.finished_at, owner: r.owner, heartbeatAt: r.heartbeat_at,
+  };
+}
+
+function toCell(r: Selectable<SweepCellsTable>): SweepCellRow {
+  return {
+    sweepId: r.sweep_id, key: r.cell_key, idx: r.idx, params: JSON.parse(r.params_json) as Record<string, unknown>,
+    specJson: r.spec_json, runId: r.run_id, status: r.status as SweepCellStatus, error: r.error, updatedAt: r.updated_at,
+  };
+}
+
+const noCell = (sweepId: string, key: string) => new EcotoneError("E_NOT_FOUND", `no cell ${key} in sweep ${sweepId}`);
 
 class KyselyStore implements Store {
   constructor(
@@ -191,6 +210,105 @@ class KyselyStore implements Store {
   async phases(runId: string): Promise<Phase[]> {
     const rows = await this.db.selectFrom("phases").select(["start_step", "end_step", "env"]).where("run_id", "=", runId).orderBy("idx").execute();
     return rows.map((r) => ({ start: r.start_step, end: r.end_step, env: r.env }));
+  }
+
+  async createSweep(sweep: NewSweep, cells: NewSweepCell[]): Promise<boolean> {
+    const now = sweep.createdAt ?? new Date().toISOString();
+    return this.db.transaction().execute(async (tx) => {
+      const res = await tx
+        .insertInto("sweeps")
+        .values({ id: sweep.id, name: sweep.name, spec_json: sweep.specJson, hash: sweep.hash, status: "running", created_at: now, finished_at: null, owner: null, heartbeat_at: null })
+        .onConflict((oc) => oc.column("id").doNothing())
+        .executeTakeFirst();
+      const rows = cells.map((c, idx) => ({
+        sweep_id: sweep.id, cell_key: c.key, idx, params_json: JSON.stringify(c.params), spec_json: c.specJson,
+        run_id: null, status: "pending", error: null, updated_at: now,
+      }));
+      for (let i = 0; i < rows.length; i += CHUNK / 2) {
+        await tx.insertInto("sweep_cells").values(rows.slice(i, i + CHUNK / 2)).onConflict((oc) => oc.columns(["sweep_id", "cell_key"]).doNothing()).execute();
+      }
+      return res.numInsertedOrUpdatedRows !== 0n;
+    });
+  }
+
+  async getSweep(id: string): Promise<SweepRow | undefined> {
+    const row = await this.db.selectFrom("sweeps").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toSweep(row);
+  }
+
+  async listSweeps(filter: { status?: SweepStatus; hash?: string } = {}): Promise<SweepRow[]> {
+    let q = this.db.selectFrom("sweeps").selectAll();
+    if (filter.status !== undefined) q = q.where("status", "=", filter.status);
+    if (filter.hash !== undefined) q = q.where("hash", "=", filter.hash);
+    return (await q.orderBy("created_at", "desc").orderBy("id", "desc").execute()).map(toSweep);
+  }
+
+  async sweepCells(sweepId: string): Promise<SweepCellRow[]> {
+    const rows = await this.db.selectFrom("sweep_cells").selectAll().where("sweep_id", "=", sweepId).orderBy("idx").execute();
+    return rows.map(toCell);
+  }
+
+  async claimSweep(id: string, owner: string, expected: string | null): Promise<boolean> {
+    const res = await this.db
+      .updateTable("sweeps")
+      .set({ owner, heartbeat_at: new Date().toISOString(), status: "running", finished_at: null })
+      .where("id", "=", id)
+      .where((eb) => (expected === null ? eb("owner", "is", null) : eb("owner", "=", expected)))
+      .executeTakeFirst();
+    return res.numUpdatedRows !== 0n;
+  }
+
+  async heartbeatSweep(id: string, owner: string): Promise<boolean> {
+    const res = await this.db.updateTable("sweeps").set({ heartbeat_at: new Date().toISOString() }).where("id", "=", id).where("owner", "=", owner).executeTakeFirst();
+    return res.numUpdatedRows !== 0n;
+  }
+
+  async setSweepStatus(id: string, status: SweepStatus): Promise<void> {
+    const ended = status === "completed" || status === "failed";
+    const res = await this.db
+      .updateTable("sweeps")
+      .set({ status, finished_at: ended ? new Date().toISOString() : null, ...(status === "running" ? {} : { owner: null, heartbeat_at: null }) })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (res.numUpdatedRows === 0n) throw new EcotoneError("E_NOT_FOUND", `no sweep ${id}`);
+  }
+
+  async createCellRun(sweepId: string, cellKey: string, run: NewRun): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const res = await tx
+        .updateTable("sweep_cells")
+        .set({ run_id: run.id, status: "running", error: null, updated_at: new Date().toISOString() })
+        .where("sweep_id", "=", sweepId)
+        .where("cell_key", "=", cellKey)
+        .executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw noCell(sweepId, cellKey);
+      await new KyselyStore(tx, this.url).createRun({ ...run, sweepId });
+    });
+  }
+
+  async finishCellRun(sweepId: string, cellKey: string, runId: string, status: RunStatus, summary: unknown, error: string | null = null): Promise<void> {
+    const cell = status === "completed" ? "completed" : status === "failed" ? "failed" : "running";
+    await this.db.transaction().execute(async (tx) => {
+      const res = await tx
+        .updateTable("sweep_cells")
+        .set({ status: cell, error, updated_at: new Date().toISOString() })
+        .where("sweep_id", "=", sweepId)
+        .where("cell_key", "=", cellKey)
+        .where("run_id", "=", runId)
+        .executeTakeFirst();
+      if (res.numUpdatedRows === 0n) throw new EcotoneError("E_STORE", `run ${runId} is not the run of cell ${cellKey} in sweep ${sweepId}`);
+      await new KyselyStore(tx, this.url).finishRun(runId, status, summary);
+    });
+  }
+
+  async setCellStatus(sweepId: string, cellKey: string, status: SweepCellStatus, error: string | null = null): Promise<void> {
+    const res = await this.db
+      .updateTable("sweep_cells")
+      .set({ status, error, updated_at: new Date().toISOString() })
+      .where("sweep_id", "=", sweepId)
+      .where("cell_key", "=", cellKey)
+      .executeTakeFirst();
+    if (res.numUpdatedRows === 0n) throw noCell(sweepId, cellKey);
   }
 
   async close(): Promise<void> {

@@ -55,6 +55,46 @@ export interface NewRun {
   createdAt?: string; // ISO 8601; defaults to now (set it when importing runs)
 }
 
+/** running: someone is (or was, until killed) working on it; failed: finished with failed cells. */
+export type SweepStatus = "running" | "completed" | "failed" | "interrupted";
+/** pending: no run yet; running: its run exists and is unfinished (resume it); failed: retried on the next start. */
+export type SweepCellStatus = "pending" | "running" | "completed" | "failed";
+
+export interface NewSweep {
+  id: string;
+  name: string;
+  specJson: string; // the sweep as expanded: name, parameter paths, every cell's key and spec
+  hash: string; // hash of specJson: the same spec file (and --quick) gives the same sweep
+  createdAt?: string; // ISO 8601; defaults to now
+}
+
+export interface SweepRow {
+  id: string;
+  name: string;
+  specJson: string;
+  hash: string;
+  status: SweepStatus;
+  createdAt: string; // ISO 8601
+  finishedAt: string | null; // ISO 8601, set when the sweep ends (completed or failed)
+  owner: string | null; // the process working on it, `host/pid/startedAt`; null when none
+  heartbeatAt: string | null; // ISO 8601, refreshed by the owner while it works
+}
+
+export interface NewSweepCell {
+  key: string; // canonical JSON of params: stable across runs of the same spec
+  params: Record<string, unknown>; // dotted path → value
+  specJson: string; // the cell's validated experiment spec
+}
+
+export interface SweepCellRow extends NewSweepCell {
+  sweepId: string;
+  idx: number; // position in the expansion
+  runId: string | null; // the cell's current run (the one that completes it, or the one to resume)
+  status: SweepCellStatus;
+  error: string | null; // why it failed
+  updatedAt: string; // ISO 8601
+}
+
 export interface Store {
   readonly url: string;
   /** Insert a run with status "running". */
@@ -83,6 +123,26 @@ export interface Store {
   divergences(runId: string): Promise<Divergence[]>;
   /** Schedule segments in order. */
   phases(runId: string): Promise<Phase[]>;
+  /** Insert the sweep and its cells, keeping whatever already exists (idempotent); true when the sweep is new. */
+  createSweep(sweep: NewSweep, cells: NewSweepCell[]): Promise<boolean>;
+  /** A sweep by exact id. */
+  getSweep(id: string): Promise<SweepRow | undefined>;
+  /** Sweeps matching all given fields, newest first. */
+  listSweeps(filter?: { status?: SweepStatus; hash?: string }): Promise<SweepRow[]>;
+  /** The cells of a sweep in expansion order. */
+  sweepCells(sweepId: string): Promise<SweepCellRow[]>;
+  /** Compare-and-set the sweep's owner: succeeds only while the stored owner is still `expected`; sets the heartbeat. */
+  claimSweep(id: string, owner: string, expected: string | null): Promise<boolean>;
+  /** Refresh the heartbeat; false when `owner` no longer owns the sweep. */
+  heartbeatSweep(id: string, owner: string): Promise<boolean>;
+  /** Set the sweep's status; completed and failed set finishedAt; anything but running releases the owner. */
+  setSweepStatus(id: string, status: SweepStatus): Promise<void>;
+  /** One transaction: create the run (with this sweep id) and make it the cell's run, status running. */
+  createCellRun(sweepId: string, cellKey: string, run: NewRun): Promise<void>;
+  /** One transaction: finishRun, and the cell takes the run's outcome (completed or failed, with `error`). */
+  finishCellRun(sweepId: string, cellKey: string, runId: string, status: RunStatus, summary: unknown, error?: string | null): Promise<void>;
+  /** Set a cell's status (and error) outside a run, e.g. when its process crashed. */
+  setCellStatus(sweepId: string, cellKey: string, status: SweepCellStatus, error?: string | null): Promise<void>;
   /** Release the database. */
   close(): Promise<void>;
 }

@@ -1,0 +1,21 @@
+// ecotone's library API. Re-exports only; files named _*.ts are internal.
+export { defineExperiment, experimentSchema, envSchema } from "./spec/schema.ts";
+export type { ExperimentSpec, ExperimentInput } from "./spec/schema.ts";
+export { loadSpec, parseSpec } from "./spec/load.ts";
+export { TeacherWorld, familySchema, familyDefaults } from "./envs/teacher.ts";
+export { makeProbes, cueDecodability, labelAgreement } from "./envs/probes.ts";
+export { makeSchedule, mixture, blocks, markov } from "./schedules/index.ts";
+export type { Schedule, Phase } from "./schedules/index.ts";
+export { sftLoss, rewardLoss, preferenceLoss, objectiveSchema } from "./objectives/index.ts";
+export { arch, initParams, forward, modelSchema, modelDefaults } from "./models/mlp.ts";
+export type { Arch, Params } from "./models/mlp.ts";
+export { runExperiment, resumeRun } from "./train/run.ts";
+export type { RunOptions, RunSummary } from "./train/run.ts";
+export { baselineSpecs, loadModels } from "./train/baselines.ts";
+export { ShardTrainer } from "./train/shard.ts";
+export { openStore, exportRun, defaultStorePath } from "./store/index.ts";
+export type { Store, MetricPoint, RunRow } from "./store/index.ts";
+export * as metrics from "./metrics/index.ts";
+export * as dynamics from "./dynamics/index.ts";
+export * as plots from "./plots/index.ts";
+export { EcotoneError } from "./util/errors.ts";

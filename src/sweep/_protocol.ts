@@ -1,0 +1,27 @@
+// Internal: the messages between a sweep process and its cell processes (JSON over IPC).
+import type { ExperimentSpec } from "../spec/schema.ts";
+
+/** Test-only: the run of a cell whose key contains `match` fails after its first checkpoint,
+ * by throwing (`throw`) or by its process being killed with SIGKILL (`crash`). */
+export interface Fault {
+  match: string;
+  kind: "throw" | "crash";
+}
+
+/** Run one cell: a fresh run of `spec`, or `resume` the cell's unfinished run. */
+export interface CellJob {
+  type: "cell";
+  sweepId: string;
+  key: string;
+  spec: ExperimentSpec;
+  resume?: string; // run id
+  fault?: Fault;
+}
+
+export type ToCell = CellJob | { type: "stop" }; // stop: interrupt the current run at its next step
+
+export type FromCell =
+  | { type: "ready" }
+  | { type: "progress"; key: string; step: number; total: number }
+  | { type: "done"; key: string; runId: string; status: "completed" | "interrupted" }
+  | { type: "error"; key: string; runId?: string; message: string };

@@ -1,0 +1,143 @@
+// A sweep spec: a base experiment, a grid (cartesian product) and zipped lists over dotted paths,
+// and a `quick` variant. Expansion validates every cell with parseSpec before anything runs, and
+// gives each cell a stable key (canonical JSON of its params) and the sweep a stable id.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename, dirname, extname, resolve } from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+import { formatIssues } from "../spec/errors.ts";
+import { parseSpec } from "../spec/load.ts";
+import { experimentSchema, type ExperimentSpec } from "../spec/schema.ts";
+import { nearest, specError } from "../util/errors.ts";
+import { canonicalJson, checkPath, deepMerge, setPath } from "./paths.ts";
+
+const lists = z.record(z.string(), z.array(z.unknown()).min(1, "expected at least one value"));
+
+export const quickSchema = z.strictObject({
+  base: z.record(z.string(), z.unknown()).optional(), // deep-merged into the base, e.g. { train: { steps: 200 } }
+  grid: lists.optional(), // replaces the values of these grid paths
+  zip: lists.optional(), // replaces these zipped lists (all must keep one length)
+  seeds: z.int().min(1).max(4096).optional(), // replaces `seeds`
+});
+
+export const sweepSchema = z.strictObject({
+  name: z.string().min(1).optional(), // sweep label; default: the spec file's name
+  base: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).default({}), // experiment spec, inline or a file path relative to this one
+  grid: lists.default({}), // dotted path → values; cells are the cartesian product (first path outermost)
+  zip: lists.default({}), // dotted path → values, advanced together (all the same length); innermost
+  seeds: z.int().min(1).max(4096).optional(), // overrides the base's seeds in every cell
+  quick: quickSchema.optional(), // overrides applied with --quick
+});
+
+export type SweepInput = z.input<typeof sweepSchema>;
+
+/** Typed helper for sweeps written in TypeScript; YAML expresses the same object. */
+export const defineSweep = (spec: SweepInput): SweepInput => spec;
+
+export interface Cell {
+  key: string; // canonical JSON of params: the cell's identity across restarts
+  params: Record<string, unknown>; // dotted path → value, grid paths then zip paths
+  spec: ExperimentSpec; // validated
+}
+
+export interface Sweep {
+  id: string; // "s" + the first 11 hex digits of hash
+  hash: string; // sha256 of the expansion: same spec file, same flags → same sweep
+  name: string;
+  source: string; // where it came from, for messages
+  grid: string[]; // grid paths, in spec order
+  zip: string[]; // zipped paths, in spec order
+  cells: Cell[];
+}
+
+/** Reads a YAML sweep spec; `quick` applies its `quick:` overrides. Throws E_SPEC; writes nothing. */
+export function loadSweep(path: string, o: { quick?: boolean } = {}): Sweep {
+  const doc = readYaml(path, "sweep spec");
+  if (doc && typeof doc === "object" && !Array.isArray(doc) && !("name" in doc)) (doc as any).name = basename(path, extname(path));
+  return expandSweep(doc, { source: path, dir: dirname(path), quick: o.quick });
+}
+
+/** Expands a sweep spec object into validated cells (see loadSweep). `dir` resolves a `base:` file path. */
+export function expandSweep(input: unknown, o: { source?: string; dir?: string; quick?: boolean } = {}): Sweep {
+  const source = o.source ?? "sweep";
+  const r = sweepSchema.safeParse(input ?? {});
+  if (!r.success) throw specError(`${source}: invalid sweep spec\n  ` + formatIssues(sweepSchema, r.error.issues, input).join("\n  "));
+  const s = r.data;
+  const name = s.name ?? "sweep";
+  let base: unknown = typeof s.base === "string" ? readYaml(resolve(o.dir ?? ".", s.base), "base spec") ?? {} : s.base;
+  if (typeof base !== "object" || base === null || Array.isArray(base)) throw specError(`${source}: base: expected an experiment spec (an object), got ${JSON.stringify(base)}`);
+  const grid = { ...s.grid }, zip = { ...s.zip };
+  let seeds = s.seeds;
+  if (o.quick) {
+    if (!s.quick) throw specError(`${source}: --quick needs a quick: section in the sweep spec`);
+    base = deepMerge(base, s.quick.base ?? {});
+    replaceLists(grid, s.quick.grid, `${source}: quick.grid`);
+    replaceLists(zip, s.quick.zip, `${source}: quick.zip`);
+    seeds = s.quick.seeds ?? seeds;
+  }
+  const b = base as Record<string, unknown>;
+  if (b.name === undefined) b.name = name;
+  if (seeds !== undefined) b.seeds = seeds;
+  const filled = parseSpec(b, `${source}: base`) as unknown as Record<string, unknown>;
+
+  const gridPaths = Object.keys(grid), zipPaths = Object.keys(zip);
+  for (const p of gridPaths) checkPath(experimentSchema, filled, p, `${source}: grid`);
+  for (const p of zipPaths) checkPath(experimentSchema, filled, p, `${source}: zip`);
+  const both = gridPaths.find((p) => zipPaths.includes(p));
+  if (both) throw specError(`${source}: ${both} is in both grid and zip: give it in one of them`);
+  const lens = zipPaths.map((p) => zip[p]!.length);
+  if (new Set(lens).size > 1)
+    throw specError(`${source}: zip: lists must have one length, got ${zipPaths.map((p, i) => `${p}: ${lens[i]}`).join(", ")}`);
+
+  const cells: Cell[] = [];
+  const seen = new Map<string, number>();
+  const zipLen = lens[0] ?? 1;
+  for (const combo of product(gridPaths.map((p) => grid[p]!))) {
+    for (let j = 0; j < zipLen; j++) {
+      const params: Record<string, unknown> = {};
+      gridPaths.forEach((p, i) => (params[p] = combo[i]));
+      zipPaths.forEach((p) => (params[p] = zip[p]![j]));
+      const key = canonicalJson(params);
+      if (seen.has(key)) throw specError(`${source}: cells ${seen.get(key)} and ${cells.length} have the same parameters ${key}: remove the repeated value`);
+      seen.set(key, cells.length);
+      const obj = structuredClone(filled);
+      for (const [p, v] of Object.entries(params)) setPath(obj, p, v);
+      cells.push({ key, params, spec: parseSpec(obj, `${source}: cell ${key}`) });
+    }
+  }
+  const hash = createHash("sha256").update(canonicalJson({ name, grid: gridPaths, zip: zipPaths, cells: cells.map((c) => [c.key, c.spec]) })).digest("hex");
+  return { id: "s" + hash.slice(0, 11), hash, name, source, grid: gridPaths, zip: zipPaths, cells };
+}
+
+/** quick.grid / quick.zip may only replace lists the sweep already has: a typo must not add a dimension. */
+function replaceLists(target: Record<string, unknown[]>, over: Record<string, unknown[]> | undefined, where: string): void {
+  for (const [p, values] of Object.entries(over ?? {})) {
+    if (!(p in target)) {
+      const near = nearest(p, Object.keys(target));
+      throw specError(`${where}: ${p} is not a path of the sweep` + (near ? ` (did you mean ${near}?)` : Object.keys(target).length ? ` (have ${Object.keys(target).join(", ")})` : ""));
+    }
+    target[p] = values;
+  }
+}
+
+/** Cartesian product, first list outermost; one empty combination for no lists. */
+function* product(lists: unknown[][]): Generator<unknown[]> {
+  if (lists.length === 0) { yield []; return; }
+  const [head, ...rest] = lists;
+  for (const v of head!) for (const tail of product(rest)) yield [v, ...tail];
+}
+
+function readYaml(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw specError(`cannot read ${what} file: ${path}`);
+  }
+  try {
+    return YAML.parse(text);
+  } catch (e) {
+    throw specError(`${path}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
