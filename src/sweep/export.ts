@@ -38,6 +38,7 @@ export interface SweepResults {
   cells: CellResult[];
   completed: number;
   failed: number;
+  diagram?: { x: string; y: string; facet?: string }; // axes chosen by the sweep spec
 }
 
 const isObj = (v: unknown): v is Record<string, any> => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -46,7 +47,7 @@ const isObj = (v: unknown): v is Record<string, any> => v !== null && typeof v =
 export async function sweepResults(store: Store, sweepId: string): Promise<SweepResults> {
   const sweep = await store.getSweep(sweepId);
   if (!sweep) throw new EcotoneError("E_NOT_FOUND", `no sweep ${sweepId} in ${store.url}`);
-  const def = JSON.parse(sweep.specJson) as { grid?: string[]; zip?: string[] };
+  const def = JSON.parse(sweep.specJson) as { grid?: string[]; zip?: string[]; diagram?: SweepResults["diagram"] };
   const cells: CellResult[] = [];
   for (const c of await store.sweepCells(sweepId)) {
     const run = c.runId === null ? undefined : await store.getRun(c.runId);
@@ -65,7 +66,7 @@ export async function sweepResults(store: Store, sweepId: string): Promise<Sweep
     });
   }
   const count = (st: SweepCellStatus) => cells.filter((c) => c.status === st).length;
-  return { sweepId, name: sweep.name, status: sweep.status, grid: def.grid ?? [], zip: def.zip ?? [], cells, completed: count("completed"), failed: count("failed") };
+  return { sweepId, name: sweep.name, status: sweep.status, grid: def.grid ?? [], zip: def.zip ?? [], cells, completed: count("completed"), failed: count("failed"), diagram: def.diagram };
 }
 
 /** The `--json` object: `{sweepId, cells: [{params, label, scores, ci, runIds, ...}], completed, failed}`. */
@@ -140,7 +141,7 @@ export function diagramAxes(r: Pick<SweepResults, "grid" | "zip" | "cells">): { 
  */
 export async function writePhaseDiagram(r: SweepResults, dir: string, axes?: { x: string; y: string; facet?: string }): Promise<{ files: string[]; note?: string }> {
   const { dims, value } = diagramAxes(r);
-  const pick = axes ?? (dims.length >= 2 && dims.length <= 3 ? { x: dims[0]!, y: dims[1]!, facet: dims[2] } : undefined);
+  const pick = axes ?? r.diagram ?? (dims.length >= 2 && dims.length <= 3 ? { x: dims[0]!, y: dims[1]!, facet: dims[2] } : undefined);
   if (!pick) return { files: [], note: `no phase diagram: it shows 2 or 3 swept dimensions, this sweep has ${dims.length} (${dims.join(", ") || "none"})` };
   const done = r.cells.filter((c) => c.status === "completed");
   if (done.length === 0) return { files: [], note: "no phase diagram: no cell has completed" };

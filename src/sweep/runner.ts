@@ -57,7 +57,7 @@ export async function runSweep(sweep: Sweep, o: SweepRunOptions): Promise<SweepO
   const { store } = o;
   if (store.url === ":memory:") throw new EcotoneError("E_ARGS", "sweep: needs a store file that its cell processes can open, not :memory:");
   await store.createSweep(
-    { id: sweep.id, name: sweep.name, hash: sweep.hash, specJson: JSON.stringify({ name: sweep.name, source: sweep.source, grid: sweep.grid, zip: sweep.zip, cells: sweep.cells }) },
+    { id: sweep.id, name: sweep.name, hash: sweep.hash, specJson: JSON.stringify({ name: sweep.name, source: sweep.source, grid: sweep.grid, zip: sweep.zip, diagram: sweep.diagram, cells: sweep.cells }) },
     sweep.cells.map((c) => ({ key: c.key, params: c.params, specJson: JSON.stringify(c.spec) })),
   );
   const row = (await store.getSweep(sweep.id))!;

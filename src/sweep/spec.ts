@@ -28,6 +28,7 @@ export const sweepSchema = z.strictObject({
   zip: lists.default({}), // dotted path → values, advanced together (all the same length); innermost
   seeds: z.int().min(1).max(4096).optional(), // overrides the base's seeds in every cell
   quick: quickSchema.optional(), // overrides applied with --quick
+  diagram: z.strictObject({ x: z.string(), y: z.string(), facet: z.string().optional() }).optional(), // phase-diagram axes (swept paths); default: the first two or three
 });
 
 export type SweepInput = z.input<typeof sweepSchema>;
@@ -49,6 +50,7 @@ export interface Sweep {
   grid: string[]; // grid paths, in spec order
   zip: string[]; // zipped paths, in spec order
   cells: Cell[];
+  diagram?: { x: string; y: string; facet?: string }; // phase-diagram axes chosen by the spec
 }
 
 /** Reads a YAML sweep spec; `quick` applies its `quick:` overrides. Throws E_SPEC; writes nothing. */
@@ -106,8 +108,12 @@ export function expandSweep(input: unknown, o: { source?: string; dir?: string; 
       cells.push({ key, params, spec: parseSpec(obj, `${source}: cell ${key}`) });
     }
   }
+  if (s.diagram)
+    for (const axis of [s.diagram.x, s.diagram.y, s.diagram.facet].filter((a): a is string => !!a))
+      if (!gridPaths.includes(axis) && !zipPaths.includes(axis))
+        throw specError(`${source}: diagram: ${axis} is not a swept path` + (nearest(axis, [...gridPaths, ...zipPaths]) ? ` (did you mean ${nearest(axis, [...gridPaths, ...zipPaths])}?)` : ""));
   const hash = createHash("sha256").update(canonicalJson({ name, grid: gridPaths, zip: zipPaths, cells: cells.map((c) => [c.key, c.spec]) })).digest("hex");
-  return { id: "s" + hash.slice(0, 11), hash, name, source, grid: gridPaths, zip: zipPaths, cells };
+  return { id: "s" + hash.slice(0, 11), hash, name, source, grid: gridPaths, zip: zipPaths, cells, diagram: s.diagram };
 }
 
 /** quick.grid / quick.zip may only replace lists the sweep already has: a typo must not add a dimension. */
