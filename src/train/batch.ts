@@ -14,6 +14,8 @@ export class BatchBuilder {
   private readonly assign: Int32Array;
   private readonly x: Float32Array;
   private readonly bufs: Record<string, Float32Array> = {};
+  private pools: { x: Float32Array; y: Int32Array }[] | undefined; // finite dataset: per env, fixed examples with fixed (noisy) labels
+  private boot = new Map<string, Int32Array>(); // per (seed, env): bootstrap resample of the pool's indices
 
   constructor(private readonly plan: RunPlan, private readonly seeds: number[]) {
     this.S = seeds.length;
@@ -22,6 +24,33 @@ export class BatchBuilder {
     this.D = plan.world.inputDim;
     this.assign = new Int32Array(this.B);
     this.x = new Float32Array(this.S * this.B * this.D);
+    const P = plan.spec.train.dataset;
+    if (P > 0)
+      this.pools = plan.envNames.map((_, e) => {
+        // The pool is part of the world: the same for every seed and run of this world.
+        const rng = new Rng(plan.spec.world.seed, STREAM.data, e, 0x9001);
+        const pool = { x: new Float32Array(P * this.D), y: new Int32Array(P) };
+        for (let i = 0; i < P; i++) pool.y[i] = plan.world.noisy(plan.world.sample(e, rng, pool.x, i * this.D), rng);
+        return pool;
+      });
+  }
+
+  /** Copies a uniformly drawn pool example of env e into batch row `row`; returns its label. */
+  private fromPool(g: number, e: number, rng: Rng, row: number): number {
+    const pool = this.pools![e]!, P = pool.y.length;
+    let i = rng.int(P);
+    if (this.plan.spec.train.bootstrap) {
+      const key = `${g}|${e}`;
+      let idx = this.boot.get(key);
+      if (!idx) {
+        const b = new Rng(this.plan.spec.seed, g, STREAM.bootstrap, e);
+        idx = Int32Array.from({ length: P }, () => b.int(P));
+        this.boot.set(key, idx);
+      }
+      i = idx[i]!;
+    }
+    this.x.set(pool.x.subarray(i * this.D, (i + 1) * this.D), row * this.D);
+    return pool.y[i]!;
   }
 
   private buf(name: string, size: number): Float32Array {
@@ -52,7 +81,7 @@ export class BatchBuilder {
       for (let b = 0; b < B; b++) {
         const e = assign[b]!;
         const row = s * B + b;
-        const y = world.noisy(world.sample(e, rng, x, row * D), rng);
+        const y = this.pools ? this.fromPool(g, e, rng, row) : world.noisy(world.sample(e, rng, x, row * D), rng);
         const o = row * C;
         const obj = objectives[e]!;
         if (obj.kind === "sft") target![o + y] = 1;

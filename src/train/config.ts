@@ -12,6 +12,8 @@ export const trainDefaults = {
   steps: 1000, // training steps
   evalEvery: 50, // steps between checkpoints (the probe sets are evaluated at every checkpoint)
   probes: 256, // probe inputs per environment
+  dataset: 0, // training examples per environment: 0 = a fresh draw every step (infinite data), N = a fixed pool of N
+  bootstrap: false, // with a finite dataset: each seed trains on its own bootstrap resample of the pool
 };
 
 export const trainSchema = z.strictObject({
@@ -25,5 +27,7 @@ export const trainSchema = z.strictObject({
   steps: z.int().min(1).default(trainDefaults.steps),
   evalEvery: z.int().min(1).default(trainDefaults.evalEvery),
   probes: z.int().min(8).max(65536).default(trainDefaults.probes),
+  dataset: z.int().min(0).default(trainDefaults.dataset),
+  bootstrap: z.boolean().default(trainDefaults.bootstrap),
 });
 export type TrainSpec = z.infer<typeof trainSchema>;
