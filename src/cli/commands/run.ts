@@ -79,7 +79,7 @@ export function render(s: RunSummary, store: string, out: string): string {
     lines.push("", `class: ${c.label}  (soft scores, mean [95% bootstrap CI] over ${c.n} seeds)`);
     for (const [k, v] of Object.entries(c.scores)) lines.push(`  ${k.padEnd(22)} ${f(v)} [${f(c.ci[k as keyof typeof c.ci].lo)}, ${f(c.ci[k as keyof typeof c.ci].hi)}]`);
   }
-  const shown = Object.entries(s.headline).filter(([k]) => HEADLINE.some((h) => k.startsWith(h)));
+  const shown = Object.entries(s.headline).filter(([k, v]) => v.n > 0 && HEADLINE.some((h) => k.startsWith(h)));
   if (shown.length) {
     lines.push("", "metric (last checkpoint)       mean ± sd");
     for (const [k, v] of shown) lines.push(`  ${k.padEnd(28)} ${f(v.mean)} ± ${f(v.sd)}`);
