@@ -108,6 +108,7 @@ export interface PhaseDiagramOptions {
   title?: string; // figure title; none by default
   xTitle?: string; // axis titles; the param names by default
   yTitle?: string;
+  facetTitle?: string; // panel headers read "<facetTitle> = <value>"; the param name by default
   digits?: number; // decimals of scores and CIs in the cells (default 2)
 }
 
@@ -192,7 +193,7 @@ export function phaseDiagramSpec(cells: readonly DiagramCell[], opts: PhaseDiagr
     facet: {
       column: {
         field: "facet", type: "ordinal", sort: facets,
-        header: { title: null, labelExpr: `${JSON.stringify(`${opts.facet} = `)} + datum.value`, labelFontWeight: "bold" },
+        header: { title: null, labelExpr: `${JSON.stringify(`${opts.facetTitle ?? opts.facet} = `)} + datum.value`, labelFontWeight: "bold" },
       },
     },
     spec: { ...size, ...cell },

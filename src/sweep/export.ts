@@ -38,7 +38,7 @@ export interface SweepResults {
   cells: CellResult[];
   completed: number;
   failed: number;
-  diagram?: { x: string; y: string; facet?: string }; // axes chosen by the sweep spec
+  diagram?: { x: string; y: string; facet?: string; xTitle?: string; yTitle?: string; facetTitle?: string }; // axes chosen by the sweep spec
 }
 
 const isObj = (v: unknown): v is Record<string, any> => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -139,7 +139,7 @@ export function diagramAxes(r: Pick<SweepResults, "grid" | "zip" | "cells">): { 
  * phase-diagram.svg and .png of the completed cells: x and y are the first two swept dimensions,
  * the facet the third. Returns the files written, or why none could be.
  */
-export async function writePhaseDiagram(r: SweepResults, dir: string, axes?: { x: string; y: string; facet?: string }): Promise<{ files: string[]; note?: string }> {
+export async function writePhaseDiagram(r: SweepResults, dir: string, axes?: SweepResults["diagram"]): Promise<{ files: string[]; note?: string }> {
   const { dims, value } = diagramAxes(r);
   const pick = axes ?? r.diagram ?? (dims.length >= 2 && dims.length <= 3 ? { x: dims[0]!, y: dims[1]!, facet: dims[2] } : undefined);
   if (!pick) return { files: [], note: `no phase diagram: it shows 2 or 3 swept dimensions, this sweep has ${dims.length} (${dims.join(", ") || "none"})` };
@@ -160,8 +160,9 @@ export async function writePhaseDiagram(r: SweepResults, dir: string, axes?: { x
 }
 
 /** Writes cells.csv, cells.json and the phase diagram into `dir`. A diagram that cannot be drawn is a note, not an error. */
-export async function exportSweep(store: Store, sweepId: string, dir: string): Promise<{ files: string[]; results: SweepResults; notes: string[] }> {
+export async function exportSweep(store: Store, sweepId: string, dir: string, diagram?: SweepResults["diagram"]): Promise<{ files: string[]; results: SweepResults; notes: string[] }> {
   const results = await sweepResults(store, sweepId);
+  if (diagram) results.diagram = diagram; // the spec file's current axes and titles win over the stored ones
   await mkdir(dir, { recursive: true });
   const files = [join(dir, "cells.csv"), join(dir, "cells.json")];
   await writeFile(files[0]!, cellsCsv(results));

@@ -28,7 +28,10 @@ export const sweepSchema = z.strictObject({
   zip: lists.default({}), // dotted path → values, advanced together (all the same length); innermost
   seeds: z.int().min(1).max(4096).optional(), // overrides the base's seeds in every cell
   quick: quickSchema.optional(), // overrides applied with --quick
-  diagram: z.strictObject({ x: z.string(), y: z.string(), facet: z.string().optional() }).optional(), // phase-diagram axes (swept paths); default: the first two or three
+  diagram: z.strictObject({ // phase-diagram axes (swept paths; default: the first two or three) and their titles
+    x: z.string(), y: z.string(), facet: z.string().optional(),
+    xTitle: z.string().optional(), yTitle: z.string().optional(), facetTitle: z.string().optional(),
+  }).optional(),
 });
 
 export type SweepInput = z.input<typeof sweepSchema>;
@@ -50,7 +53,7 @@ export interface Sweep {
   grid: string[]; // grid paths, in spec order
   zip: string[]; // zipped paths, in spec order
   cells: Cell[];
-  diagram?: { x: string; y: string; facet?: string }; // phase-diagram axes chosen by the spec
+  diagram?: { x: string; y: string; facet?: string; xTitle?: string; yTitle?: string; facetTitle?: string }; // phase-diagram axes chosen by the spec
 }
 
 /** Reads a YAML sweep spec; `quick` applies its `quick:` overrides. Throws E_SPEC; writes nothing. */

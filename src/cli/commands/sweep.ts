@@ -50,7 +50,7 @@ export default async function (specPath: string, o: Opts): Promise<void> {
     process.off("SIGTERM", onSigint);
   }
   const out = join(dirname(o.store), "exports", sweep.id);
-  const { files, results, notes } = await exportSweep(store, sweep.id, out);
+  const { files, results, notes } = await exportSweep(store, sweep.id, out, sweep.diagram);
   await store.close();
   for (const note of notes) reporter.info(note);
   if (o.json) console.log(JSON.stringify({ ...resultsJson(results), ran: outcome.ran, resumed: outcome.resumed, store: o.store, exports: files }));
