@@ -25,3 +25,4 @@ export { alignment, alignmentProfile, targetConditionality } from "./alignment.t
 export { maturityNow, maturityDefaults } from "./maturity.ts";
 export { continualNow } from "./timeline.ts";
 export type { Timeline } from "./timeline.ts";
+export { weightedSum } from "./weightedsum.ts";

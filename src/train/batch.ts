@@ -111,13 +111,13 @@ export class BatchBuilder {
       obj.beta = perExample((e) => { const o = objectives[e]!; return o.kind === "preference" ? o.beta : 0; });
     }
     const batch: StepBatch = { x: np.array(x).reshape([S, B, D]), obj };
-    if (plan.arch.heads > 1) batch.heads = this.headWeights(assign, false);
+    if (plan.arch.heads > 1) batch.heads = this.headWeights(assign);
     if (plan.spec.model.dropout > 0) batch.dropout = this.dropoutMasks(step);
     return batch;
   }
 
   /** [1, M, heads, 1]: one-hot head per example; novel environments average all heads. */
-  headWeights(envs: ArrayLike<number>, _eval: boolean): np.Array {
+  headWeights(envs: ArrayLike<number>): np.Array {
     const H = this.plan.arch.heads, M = envs.length;
     const w = new Float32Array(M * H);
     for (let m = 0; m < M; m++) {

@@ -1,7 +1,7 @@
 // Trains one shard of an ensemble (a contiguous range of seeds) from start to finish, as a
 // stream of events. The same generator runs in-process or inside a worker thread.
 import { numpy as np, tree } from "@jax-js/jax";
-import { meanJs } from "../metrics/divergence.ts";
+import { weightedSum } from "../metrics/weightedsum.ts";
 import { SeedMeasures } from "../metrics/measure.ts";
 import { initParams, type Params } from "../models/mlp.ts";
 import { BatchBuilder } from "./batch.ts";
@@ -58,7 +58,7 @@ export class ShardTrainer {
     const { probes } = plan;
     this.probeX = np.array(probes.x).reshape([1, probes.envs * probes.n, arch.input]);
     const probeEnvs = Int32Array.from({ length: probes.envs * probes.n }, (_, m) => Math.floor(m / probes.n));
-    this.probeHeads = arch.heads > 1 ? this.batches.headWeights(probeEnvs, true) : undefined;
+    this.probeHeads = arch.heads > 1 ? this.batches.headWeights(probeEnvs) : undefined;
     this.phaseStarts = new Set(plan.schedule.phases.map((p) => p.start));
     const per = probes.envs * probes.n * spec.world.classes, mine = (a: Float32Array) => a.slice(seeds[0]! * per, (seeds[seeds.length - 1]! + 1) * per);
     this.reference = reference && { mixture: reference.mixture && mine(reference.mixture), specialists: reference.specialists?.map(mine) };
@@ -67,7 +67,7 @@ export class ShardTrainer {
     const E = plan.world.trained, N = probes.n, C = spec.world.classes;
     this.evalHidden = buildEval(arch, true);
     this.cfX = np.array(probes.cf).reshape([1, E * N, arch.input]);
-    this.cfHeads = arch.heads > 1 ? this.batches.headWeights(Int32Array.from({ length: E * N }, (_, m) => Math.floor(m / N)), true) : undefined;
+    this.cfHeads = arch.heads > 1 ? this.batches.headWeights(Int32Array.from({ length: E * N }, (_, m) => Math.floor(m / N))) : undefined;
     this.measures = new SeedMeasures(
       { S: seeds.length, E, N, C, widths: arch.widths, mechN: Math.min(spec.metrics.mechanismProbes, N) },
       probes.cfLabels, plan.windowSteps,
@@ -79,7 +79,7 @@ export class ShardTrainer {
       return {
         x: np.array(probes.x.subarray(e * N * arch.input, (e + 1) * N * arch.input)).reshape([1, N, arch.input]),
         y: np.array(y).reshape([1, N, C]),
-        heads: arch.heads > 1 ? this.batches.headWeights(new Int32Array(N).fill(e), true) : undefined,
+        heads: arch.heads > 1 ? this.batches.headWeights(new Int32Array(N).fill(e)) : undefined,
       };
     });
   }
@@ -156,7 +156,12 @@ export class ShardTrainer {
       metrics[`perf/loss:${name}`] = loss;
     });
     Object.assign(metrics, this.measure(step));
-    if (this.reference) Object.assign(metrics, this.weightedSum(probs));
+    if (this.reference) {
+      const { probes, world } = this.plan;
+      const ws = weightedSum(probs, this.reference, { S, C, N, E: probes.envs, trained: world.trained, labels: probes.labels, names: allEnvNames });
+      for (const v of Object.values(ws)) this.diverged.forEach((d, s) => { if (d !== undefined) v[s] = NaN; });
+      Object.assign(metrics, ws);
+    }
     const trainLoss = new Float64Array(S);
     for (let s = 0; s < S; s++) trainLoss[s] = this.diverged[s] !== undefined || !this.lossCount ? NaN : this.lossSum[s]! / this.lossCount;
     metrics["train/loss"] = trainLoss;
@@ -175,43 +180,6 @@ export class ShardTrainer {
     const [probs, hidden] = this.evalFn(tree.ref(this.model.params), this.probeX.ref, this.probeHeads ? { w: this.probeHeads.ref } : {});
     tree.dispose(hidden);
     return probs.dataSync() as Float32Array;
-  }
-
-  /**
-   * The weighted-sum test, seed by seed against baselines from the same initialisation: functional
-   * distance (mean JS on the probes) to the mixture model and to each specialist on its own
-   * environment, and accuracy gaps to them (trained and novel environments).
-   */
-  private weightedSum(probs: Float32Array): Record<string, Float64Array> {
-    const { probes, world, allEnvNames } = this.plan;
-    const S = this.seeds.length, C = this.plan.spec.world.classes, N = probes.n, T = world.trained, rows = probes.envs * N;
-    const out: Record<string, Float64Array> = {};
-    const js = (a: Float32Array, b: Float32Array, s: number, envs: number[]) =>
-      envs.reduce((acc, e) => acc + meanJs(a.subarray((s * rows + e * N) * C, (s * rows + (e + 1) * N) * C), b.subarray((s * rows + e * N) * C, (s * rows + (e + 1) * N) * C), C), 0) / envs.length;
-    const acc = (p: Float32Array, s: number, e: number) => {
-      let hits = 0;
-      for (let i = 0; i < N; i++) {
-        const o = (s * rows + e * N + i) * C;
-        let best = 0;
-        for (let c = 1; c < C; c++) if (p[o + c]! > p[o + best]!) best = c;
-        hits += +(best === probes.labels[e * N + i]);
-      }
-      return hits / N;
-    };
-    const per = (f: (s: number) => number) => Float64Array.from({ length: S }, (_, s) => (this.diverged[s] === undefined ? f(s) : NaN));
-    const trained = Array.from({ length: T }, (_, e) => e), novel = allEnvNames.map((_, e) => e).filter((e) => e >= T);
-    const { mixture, specialists } = this.reference!;
-    if (mixture) {
-      out["ws/jsMixture"] = per((s) => js(probs, mixture, s, trained));
-      trained.forEach((e) => (out[`ws/vsMixture:${allEnvNames[e]}`] = per((s) => acc(probs, s, e) - acc(mixture, s, e))));
-      if (novel.length) out["ws/novelVsMixture"] = per((s) => novel.reduce((a, e) => a + acc(probs, s, e) - acc(mixture, s, e), 0) / novel.length);
-    }
-    if (specialists) {
-      out["ws/jsSpecialist"] = per((s) => trained.reduce((a, e) => a + js(probs, specialists[e]!, s, [e]), 0) / T);
-      trained.forEach((e) => (out[`ws/vsSpecialist:${allEnvNames[e]}`] = per((s) => acc(probs, s, e) - acc(specialists[e]!, s, e))));
-      if (mixture) trained.forEach((e) => (out[`ws/mixtureVsSpecialist:${allEnvNames[e]}`] = per((s) => acc(mixture, s, e) - acc(specialists[e]!, s, e))));
-    }
-    return out;
   }
 
   /** The behavioural and mechanism metrics of this checkpoint (NaN for diverged seeds). */
