@@ -9,6 +9,11 @@ const int = (name: string) => (v: string) => {
   return n;
 };
 const intList = (name: string) => (v: string) => v.split(",").map(int(name));
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be an integer from 0 to 65535, got ${v}`);
+  return n;
+};
 
 const program = new Command("ecotone")
   .description("A lab for non-stationary training dynamics: seed ensembles under changing objectives.")
@@ -43,6 +48,20 @@ program.command("sweep")
   .option("--quick", "apply the spec's quick: overrides (fewer steps, seeds or values)")
   .option("--json", "print one JSON object on stdout at the end; progress goes to stderr")
   .action(async (spec, opts) => (await import("./commands/sweep.ts")).default(spec, opts));
+
+program.command("ui")
+  .description("serve the dashboard: runs, live curves, phase diagrams, comparisons (read-only)")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--port <n>", "port to listen on; 0 picks a free one", port, 8420)
+  .option("--host <host>", "address to listen on; anything but 127.0.0.1 or localhost exposes the store to the network", "127.0.0.1")
+  .action(async (opts) => (await import("./commands/ui.ts")).default(opts));
+
+program.command("report")
+  .description("write one self-contained HTML file (inline SVG, no network) for a run or a sweep")
+  .argument("<id>", "run id (or a unique prefix), or sweep id")
+  .requiredOption("-o, --out <file>", "output file, .html")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .action(async (id, opts) => (await import("./commands/report.ts")).default(id, opts));
 
 program.command("bench")
   .description("model-steps/s and GFLOP/s of the reference workload (MLP 32→128→128→8, batch 64, Adam)")

@@ -17,13 +17,10 @@ export default async function (o: UiOptions): Promise<void> {
   }
   const store = await openStore(o.store);
   const host = o.host ?? dashboardDefaults.host;
-  let ui;
-  try {
-    ui = await startDashboard({ store, host, port: o.port ?? dashboardDefaults.port });
-  } catch (e) {
-    await store.close();
+  const ui = await startDashboard({ store, host, port: o.port ?? dashboardDefaults.port }).catch(async (e: unknown) => {
+    await store.close(); // e.g. the port is taken: release the store before reporting it
     throw e;
-  }
+  });
   process.stderr.write(`ecotone ui: serving ${o.store} at ${ui.url} (Ctrl-C to stop)\n`);
   if (host !== dashboardDefaults.host && host !== "localhost") {
     process.stderr.write(`ecotone ui: listening on ${host}: anyone who can reach this address can read the store\n`);
