@@ -17,5 +17,6 @@ export { openStore, exportRun, defaultStorePath } from "./store/index.ts";
 export type { Store, MetricPoint, RunRow } from "./store/index.ts";
 export * as metrics from "./metrics/index.ts";
 export * as dynamics from "./dynamics/index.ts";
+export * as stability from "./stability/index.ts";
 export * as plots from "./plots/index.ts";
 export { EcotoneError } from "./util/errors.ts";

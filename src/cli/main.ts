@@ -9,6 +9,16 @@ const int = (name: string) => (v: string) => {
   return n;
 };
 const intList = (name: string) => (v: string) => v.split(",").map(int(name));
+const count = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${v}`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got ${v}`);
+  return n;
+};
 const port = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be an integer from 0 to 65535, got ${v}`);
@@ -70,6 +80,82 @@ program.command("bench")
   .option("--seconds <n>", "timed seconds per row", int("--seconds"))
   .option("--json", "print {results:[...]} on stdout")
   .action(async (opts) => (await import("./commands/bench.ts")).default(opts));
+
+program.command("stability")
+  .description("how stable is a trainer: spread of outcomes under perturbations of seed, data, lr, momentum (or the lr × momentum map)")
+  .argument("<spec>", "experiment spec (YAML)")
+  .option("--perturb <dims>", "perturbation dimensions, comma-separated: seed,data,lr,momentum (default: all)")
+  .option("--scale <x>", "relative size of lr and momentum changes: lr × (1 ± x), (1 − momentum) × (1 ± x)", num("--scale"))
+  .option("--seed-variants <n>", "other base seeds tried by the seed dimension", int("--seed-variants"))
+  .option("--dataset <n>", "pool size of the data dimension when the spec draws fresh data", int("--dataset"))
+  .option("--map <axes>", "draw the structural stability map instead: lr,momentum")
+  .option("--grid <LxM>", "map grid: learning rates x momenta, e.g. 5x5")
+  .option("--lr-range <lo:hi>", "map: log-spaced learning rates (default: the spec's lr / 10 to × 10)")
+  .option("--momentum-range <lo:hi>", "map: momenta, evenly spaced in log(1 − momentum) (default 0:0.95)")
+  .option("-o, --out <file>", "map picture, .svg or .png")
+  .option("--seeds <n>", "override the spec's number of seeds", int("--seeds"))
+  .option("--steps <n>", "override the spec's number of training steps", int("--steps"))
+  .option("--threads <n>", "worker threads per run", int("--threads"))
+  .option("--no-reuse", "retrain runs even when the store holds a completed run of the same spec")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print one JSON object on stdout; progress goes to stderr")
+  .action(async (spec, opts) => (await import("./commands/stability.ts")).default(spec, opts));
+
+program.command("disagree")
+  .description("search the input on which two stored models disagree most (KL), against the best random input")
+  .argument("<runA>", "run id of model A (or a unique prefix)")
+  .argument("<runB>", "run id of model B (may equal runA with a different --seed-b)")
+  .option("--seed <s>", "ensemble member of run A (and of B unless --seed-b)", count("--seed"))
+  .option("--seed-b <s>", "ensemble member of run B", count("--seed-b"))
+  .option("--restarts <n>", "gradient-ascent runs from random starts", int("--restarts"))
+  .option("--steps <n>", "ascent steps per run", int("--steps"))
+  .option("--samples <n>", "random inputs of the baseline", int("--samples"))
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (a, b, opts) => (await import("./commands/disagree.ts")).default(a, b, opts));
+
+program.command("landscape")
+  .description("sharpness, Hessian trace, 1-D loss slice, weight-noise and dropout robustness of a stored model")
+  .argument("<runId>", "run id (or a unique prefix)")
+  .option("--seed <s>", "ensemble member", count("--seed"))
+  .option("--iters <n>", "power-iteration steps for the top eigenvalue", int("--iters"))
+  .option("--samples <n>", "Hutchinson probes for the trace", int("--samples"))
+  .option("--steps <n>", "points of the 1-D slice", int("--steps"))
+  .option("--range <x>", "the slice spans [−x, x] along a filter-normalised direction", num("--range"))
+  .option("--draws <n>", "noise and dropout draws per point", int("--draws"))
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (runId, opts) => (await import("./commands/landscape.ts")).default(runId, opts));
+
+program.command("llc")
+  .description("local learning coefficient (SGLD) of a stored model, or along training with change points")
+  .argument("<target>", "run id, or a spec file (trained in-process, implies --trajectory)")
+  .option("--trajectory", "retrain the run's spec and estimate the LLC at every checkpoint, with change points")
+  .option("--seed <s>", "ensemble member", count("--seed"))
+  .option("--step-size <x>", "SGLD step size ε (default 1e-4)", num("--step-size"))
+  .option("--gamma <x>", "localisation strength γ (default 100)", num("--gamma"))
+  .option("--beta <x>", "inverse temperature β (default 1/log n)", num("--beta"))
+  .option("--chains <n>", "independent chains (default 4)", int("--chains"))
+  .option("--draws <n>", "recorded draws per chain (default 200)", int("--draws"))
+  .option("--burn-in <n>", "discarded steps per chain (default 100)", count("--burn-in"))
+  .option("--per-env <n>", "samples per trained environment behind L_n when the spec has no finite pool (default 1024)", int("--per-env"))
+  .option("--penalty <x>", "change-point penalty (default 2 log n)", num("--penalty"))
+  .option("--sampler-seed <s>", "seed of the SGLD noise", count("--sampler-seed"))
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (target, opts) => (await import("./commands/llc.ts")).default(target, opts));
+
+program.command("simplicity")
+  .description("simplicity bias: train where a simple and a complex feature both predict the label; which one is used?")
+  .option("--complex <kind>", "the complex feature: parity (of sign bits) or relu (a random ReLU net's label)")
+  .option("--bits <n>", "coordinates the complex feature reads", int("--bits"))
+  .option("--seeds <n>", "models trained side by side", int("--seeds"))
+  .option("--steps <n>", "training steps", int("--steps"))
+  .option("--hidden <list>", "hidden widths, comma-separated", intList("--hidden"))
+  .option("--lr <x>", "Adam learning rate", num("--lr"))
+  .option("--no-control", "skip the control run trained with the simple feature randomised")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (opts) => (await import("./commands/simplicity.ts")).default(opts));
 
 try {
   await program.parseAsync(process.argv);

@@ -11,3 +11,7 @@ export * from "./robustness.ts";
 export * from "./llc.ts";
 export * from "./changepoints.ts";
 export * from "./disagreement.ts";
+export * from "./distance.ts";
+export * from "./dropout.ts";
+export * from "./transitions.ts";
+export * from "./landscape.ts";

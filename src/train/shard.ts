@@ -170,6 +170,11 @@ export class ShardTrainer {
     return { type: "checkpoint", step, metrics, state: wantState ? this.state() : undefined };
   }
 
+  /** The current ensemble parameters, borrowed: take `tree.ref` to keep them past the next step. */
+  params(): Params {
+    return this.model.params;
+  }
+
   /** Frees every array this trainer holds. */
   dispose(): void {
     tree.dispose([this.model.params, this.model.opt, this.model.ref ?? [], this.probeX, this.probeHeads ?? [], this.cfX, this.cfHeads ?? [], this.envProbes]);

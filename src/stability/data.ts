@@ -1,0 +1,55 @@
+// The dataset behind L_n for the local learning coefficient: the LLC is a property of a loss on
+// n samples, and its estimator's scale is n β, so n must be the training set, not a few probes.
+// With a finite pool (train.dataset) that is the pool itself, labels as trained (noisy ones
+// included); with fresh data every step it is a fixed sample of the training distribution.
+import { numpy as np } from "@jax-js/jax";
+import type { Labelled, Model } from "../dynamics/index.ts";
+import { BatchBuilder } from "../train/batch.ts";
+import type { RunPlan } from "../train/plan.ts";
+import { Rng } from "../util/rng.ts";
+import { type MemberParams, memberModel } from "./members.ts";
+
+export const trainingSetDefaults = {
+  perEnv: 1024, // samples per trained environment when the spec draws fresh data
+};
+
+/** This module's random stream (drawn from the world seed, like the probes): distinct from src/util/rng STREAM. */
+const SAMPLE_STREAM = 0x11c;
+
+export interface TrainingSet {
+  batch: Labelled; // x [n, D], y int32 [n]
+  f: Model<MemberParams>; // the member model, head weights bound to these rows
+  n: number;
+  source: "pool" | "fresh"; // the spec's finite pool, or a fixed draw from the training distribution
+}
+
+/** The training set of a plan's trained environments (pooled examples in environment order). */
+export function trainingSet(plan: RunPlan, perEnv = trainingSetDefaults.perEnv): TrainingSet {
+  const T = plan.world.trained, D = plan.arch.input, H = plan.arch.heads;
+  const pools = plan.spec.train.dataset > 0
+    ? (new BatchBuilder(plan, [0])["pools"] as { x: Float32Array; y: Int32Array }[]) // the pools are the world's, not a seed's
+    : undefined;
+  const per = pools ? plan.spec.train.dataset : perEnv;
+  const n = T * per;
+  const x = new Float32Array(n * D), y = new Int32Array(n);
+  for (let e = 0; e < T; e++) {
+    if (pools) {
+      x.set(pools[e]!.x, e * per * D);
+      y.set(pools[e]!.y, e * per);
+      continue;
+    }
+    const rng = new Rng(plan.spec.world.seed, SAMPLE_STREAM, e);
+    for (let i = 0; i < per; i++) y[e * per + i] = plan.world.sample(e, rng, x, (e * per + i) * D);
+  }
+  let heads: Float32Array | undefined;
+  if (H > 1) {
+    heads = new Float32Array(n * H);
+    for (let i = 0; i < n; i++) heads[i * H + Math.floor(i / per)] = 1; // each row reads its environment's head
+  }
+  return {
+    batch: { x: np.array(x, { shape: [n, D] }), y: np.array(y, { dtype: np.int32 }) },
+    f: memberModel(plan.arch, heads),
+    n,
+    source: pools ? "pool" : "fresh",
+  };
+}

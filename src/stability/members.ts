@@ -1,0 +1,86 @@
+// One member of an ecotone ensemble as a plain jax-js model, so that every measurement
+// of src/dynamics (written for a user's `f(params, x)`) runs on ecotone's own models unchanged.
+// The seed axis is dropped from the member's parameters (w [in, out], b [out]), so that filter
+// normalisation sees units, not a singleton axis, and biases count as biases.
+import { numpy as np, tree } from "@jax-js/jax";
+import type { Labelled, Model } from "../dynamics/index.ts";
+import { forward, type Arch, type Params } from "../models/mlp.ts";
+import type { RunPlan } from "../train/plan.ts";
+import type { ShardTrainer } from "../train/shard.ts";
+import { EcotoneError } from "../util/errors.ts";
+
+export type MemberLayer = { w: np.Array; b: np.Array }; // w [in, out], b [out]
+export type MemberParams = { layers: MemberLayer[]; head: MemberLayer };
+
+/** The ensemble parameters a trainer holds (borrowed: do not consume). */
+export function ensembleParams(t: ShardTrainer): Params {
+  return t.params();
+}
+
+/** Member `s` of ensemble params, seed axis dropped: fresh arrays (the ensemble is borrowed). */
+export function member(p: Params, s: number): MemberParams {
+  const S = p.head.w.shape[0]!;
+  if (!Number.isInteger(s) || s < 0 || s >= S) throw new EcotoneError("E_ARGS", `seed must be an integer in [0, ${S}), got ${s}`);
+  const one = (l: { w: np.Array; b: np.Array }): MemberLayer => ({ w: l.w.ref.slice(s), b: l.b.ref.slice(s, 0) });
+  return { layers: p.layers.map(one), head: one(p.head) };
+}
+
+/**
+ * Member `s` of a trainer's ensemble, as it stands now (a copy: training on does not change it).
+ */
+export function memberOf(t: ShardTrainer, s: number): MemberParams {
+  return member(ensembleParams(t), t.seeds.indexOf(s) >= 0 ? t.seeds.indexOf(s) : badSeed(t, s));
+}
+
+function badSeed(t: ShardTrainer, s: number): never {
+  throw new EcotoneError("E_ARGS", `seed must be one of ${t.seeds.join(", ")}, got ${s}`);
+}
+
+/**
+ * The member as `f(params, x [n, D]) -> logits [n, C]`, through the ensemble's own forward pass
+ * (so it cannot drift from training). With per-environment heads, `heads` gives each row's head
+ * weights [n, H] for a fixed batch; without it every head is averaged, as for novel environments
+ * (an arbitrary input belongs to no environment).
+ */
+export function memberModel(a: Arch, heads?: Float32Array): Model<MemberParams> {
+  return (p, x) => {
+    const [n, D] = x.shape as [number, number];
+    const lift = (l: MemberLayer) => ({ w: l.w.reshape([1, ...l.w.shape]), b: l.b.reshape([1, 1, -1]) });
+    const headW = a.heads <= 1 ? undefined
+      : heads ? np.array(heads, { shape: [1, n, a.heads, 1] })
+      : np.full([1, 1, a.heads, 1], 1 / a.heads);
+    const out = forward(a, { layers: p.layers.map(lift), head: lift(p.head) }, x.reshape([1, n, D]), { heads: headW });
+    return out.logits.reshape([n, a.classes]); // [n, C]
+  };
+}
+
+/** Number of scalar parameters of a member. */
+export const memberSize = (p: MemberParams): number => tree.leaves(p).reduce((s, l) => s + (l as np.Array).size, 0);
+
+/** Probe rows of the given environments (indices into plan.allEnvNames), as plain arrays. */
+export function probeRows(plan: RunPlan, envs: number[]): { x: Float32Array; y: Int32Array; heads?: Float32Array; n: number } {
+  const { probes, arch } = plan;
+  const N = probes.n, D = arch.input, H = arch.heads;
+  const x = new Float32Array(envs.length * N * D), y = new Int32Array(envs.length * N);
+  const heads = H > 1 ? new Float32Array(envs.length * N * H) : undefined;
+  envs.forEach((e, k) => {
+    x.set(probes.x.subarray(e * N * D, (e + 1) * N * D), k * N * D);
+    y.set(probes.labels.subarray(e * N, (e + 1) * N), k * N);
+    // a trained environment reads its own head; a novel one averages them (as in ShardTrainer)
+    if (heads) for (let i = 0; i < N; i++) for (let h = 0; h < H; h++) heads[(k * N + i) * H + h] = e < H ? +(h === e) : 1 / H;
+  });
+  return { x, y, heads, n: envs.length * N };
+}
+
+/** A labelled jax-js batch of probe rows, with the member model that reads it (head weights bound). */
+export function probeBatch(plan: RunPlan, envs: number[]): { batch: Labelled; f: Model<MemberParams>; n: number } {
+  const r = probeRows(plan, envs);
+  return {
+    batch: { x: np.array(r.x, { shape: [r.n, plan.arch.input] }), y: np.array(r.y, { dtype: np.int32 }) },
+    f: memberModel(plan.arch, r.heads),
+    n: r.n,
+  };
+}
+
+/** Indices of the trained environments of a plan. */
+export const trainedEnvs = (plan: RunPlan): number[] => plan.envNames.map((_, e) => e);
