@@ -14,7 +14,7 @@
 import { toVega } from "../plots/index.ts";
 import { naturalCompare } from "../plots/_data.ts";
 import { compareSpec, defaultCompareKeys, type CompareRun } from "../report/compare.ts";
-import { sweepDiagram } from "../report/diagram.ts";
+import { sweepDiagram } from "../sweep/diagram.ts";
 import { presentKeys, runFigures } from "../report/figures.ts";
 import { runClass, runOverview, specFields } from "../report/overview.ts";
 import type { RunRow, Store } from "../store/types.ts";

@@ -6,7 +6,6 @@ import { alignment } from "./alignment.ts";
 import { CLASS_KEYS, CLASSES, classScores } from "./classify.ts";
 import { linearCka } from "./cka.ts";
 import { decompose } from "./decomposition.ts";
-import { meanJs } from "./divergence.ts";
 import { ldaDecodability } from "./probe.ts";
 import { participationRatio } from "./rank.ts";
 import { maskOverlap, selectiveFraction, unitSelectivity } from "./selectivity.ts";

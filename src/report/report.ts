@@ -7,7 +7,7 @@ import { CLASS_COLORS, toSvg, type ClassLabel } from "../plots/index.ts";
 import type { RunRow, Store } from "../store/types.ts";
 import { sweepResults, type CellResult } from "../sweep/export.ts";
 import { EcotoneError } from "../util/errors.ts";
-import { sweepDiagram } from "./diagram.ts";
+import { sweepDiagram } from "../sweep/diagram.ts";
 import { runFigures } from "./figures.ts";
 import { esc, facts, figure, meanSd, num, page, table } from "./html.ts";
 import { runOverview, specFields, type ClassView } from "./overview.ts";

@@ -4,12 +4,12 @@
 // swept dimensions.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { phaseDiagramSpec, toPng, toSvg, type DiagramCell } from "../plots/index.ts";
-import { CLASS_LABELS, type ClassLabel } from "../plots/index.ts";
+import { toPng, toSvg } from "../plots/index.ts";
 import { csvField } from "../store/export.ts";
 import type { Store, SweepCellStatus, SweepStatus } from "../store/index.ts";
 import { EcotoneError } from "../util/errors.ts";
 import { classOf } from "./_summary.ts";
+import { sweepDiagram } from "./diagram.ts";
 import { canonicalJson } from "./paths.ts";
 
 interface Stat { mean: number | null; sd: number | null; n: number }
@@ -140,19 +140,9 @@ export function diagramAxes(r: Pick<SweepResults, "grid" | "zip" | "cells">): { 
  * the facet the third. Returns the files written, or why none could be.
  */
 export async function writePhaseDiagram(r: SweepResults, dir: string, axes?: SweepResults["diagram"]): Promise<{ files: string[]; note?: string }> {
-  const { dims, value } = diagramAxes(r);
-  const pick = axes ?? r.diagram ?? (dims.length >= 2 && dims.length <= 3 ? { x: dims[0]!, y: dims[1]!, facet: dims[2] } : undefined);
-  if (!pick) return { files: [], note: `no phase diagram: it shows 2 or 3 swept dimensions, this sweep has ${dims.length} (${dims.join(", ") || "none"})` };
-  const done = r.cells.filter((c) => c.status === "completed");
-  if (done.length === 0) return { files: [], note: "no phase diagram: no cell has completed" };
-  const used = [pick.x, pick.y, ...(pick.facet ? [pick.facet] : [])];
-  const cells: DiagramCell[] = done.map((c) => ({
-    params: Object.fromEntries(used.map((d) => [d, value(c, d)])),
-    label: (CLASS_LABELS as readonly string[]).includes(c.label ?? "") ? (c.label as ClassLabel) : "unresolved",
-    scores: Object.fromEntries(Object.entries(c.scores).filter(([, v]) => typeof v === "number")),
-    ci: Object.fromEntries(Object.entries(c.ci).filter(([, v]) => isObj(v) && typeof v.lo === "number" && typeof v.hi === "number")) as Record<string, { lo: number; hi: number }>,
-  }));
-  const svg = await toSvg(phaseDiagramSpec(cells, { ...pick, title: `${r.name}: class per cell (score [95% CI] over seeds)` }));
+  const d = sweepDiagram(axes ? { ...r, diagram: axes } : r);
+  if (!d.spec) return { files: [], note: d.note };
+  const svg = await toSvg(d.spec);
   const files = [join(dir, "phase-diagram.svg"), join(dir, "phase-diagram.png")];
   await writeFile(files[0]!, svg);
   await writeFile(files[1]!, toPng(svg));

@@ -1,6 +1,6 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { init, numpy as np, tree } from "@jax-js/jax";
+import { init, tree } from "@jax-js/jax";
 import { hutchinsonTrace, hvp, topEigenvalue } from "../../src/dynamics/index.ts";
 import { type QParams, matvec, qParams, quadratic, symmetric, toBatch } from "./_fixtures.ts";
 

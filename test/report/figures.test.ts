@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { toSvg } from "../../src/plots/index.ts";
 import { compareSpec, defaultCompareKeys } from "../../src/report/compare.ts";
-import { sweepDiagram } from "../../src/report/diagram.ts";
+import { sweepDiagram } from "../../src/sweep/diagram.ts";
 import { runFigures } from "../../src/report/figures.ts";
 import type { MetricPoint } from "../../src/store/types.ts";
 import type { CellResult, SweepResults } from "../../src/sweep/export.ts";

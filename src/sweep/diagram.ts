@@ -1,9 +1,9 @@
 // A sweep's phase diagram as a figure, plus where each cell sits in it, so a click on a drawn
 // cell (whose datum carries only its x, y and facet values) can be traced back to its runs.
-// Axes and cell values follow src/sweep/export.ts (writePhaseDiagram), which draws the same picture.
+// The one place that decides axes and cell values: the dashboard, reports and exports draw from it.
 
 import { CLASS_LABELS, phaseDiagramSpec, type ClassLabel, type DiagramCell, type VlSpec } from "../plots/index.ts";
-import { diagramAxes, type SweepResults } from "../sweep/export.ts";
+import { diagramAxes, type SweepResults } from "./export.ts";
 
 export interface DiagramPlacement {
   index: number; // the cell's position in the sweep
