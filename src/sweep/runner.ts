@@ -7,6 +7,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism, hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Store, SweepCellRow, SweepStatus } from "../store/index.ts";
+import { baselineSpecs } from "../train/baselines.ts";
+import { specHash } from "../train/plan.ts";
 import { EcotoneError } from "../util/errors.ts";
 import type { CellJob, Fault, FromCell } from "./_protocol.ts";
 import { classOf } from "./_summary.ts";
@@ -133,15 +135,40 @@ async function runJobs(sweep: Sweep, jobs: Job[], o: SweepRunOptions): Promise<{
     o.onCell?.({ type, cell: job.cell, index: index.get(job.cell.key)!, runId, label, error: type === "failed" ? error : null });
   };
 
+  // Cells whose specs share weighted-sum baselines (same world, model and budget) would train them
+  // twice if they started together: the first such cell runs alone, the rest reuse what it trained.
+  const baselineKey = new Map(jobs.map((j) => [j.cell.key, j.cell.spec.baselines ? specHash(baselineSpecs(j.cell.spec).mixture) : undefined]));
+  const training = new Set<string>(), ready = new Set<string>();
+  const waiters: (() => void)[] = [];
+  const wake = () => { for (const r of waiters.splice(0)) r(); };
+  const take = async (): Promise<Job | undefined> => {
+    for (;;) {
+      if (queue.length === 0 || o.signal?.aborted) return undefined;
+      const i = queue.findIndex((j) => { const k = baselineKey.get(j.cell.key); return !k || ready.has(k) || !training.has(k); });
+      if (i >= 0) {
+        const job = queue.splice(i, 1)[0]!;
+        const k = baselineKey.get(job.cell.key);
+        if (k && !ready.has(k)) training.add(k);
+        return job;
+      }
+      await new Promise<void>((r) => waiters.push(r)); // until a running cell finishes
+    }
+  };
+  const settled = (job: Job) => {
+    const k = baselineKey.get(job.cell.key);
+    if (k && training.delete(k)) ready.add(k);
+    wake();
+  };
+
   const pool = new Set<CellProcess>();
-  const stopAll = () => { for (const p of pool) p.stop(); };
+  const stopAll = () => { for (const p of pool) p.stop(); wake(); };
   o.signal?.addEventListener("abort", stopAll, { once: true });
   let ran = 0, resumed = 0;
   const worker = async () => {
     let proc: CellProcess | undefined;
     const retire = async () => { if (proc) { pool.delete(proc); await proc.close(); proc = undefined; } };
     try {
-      for (let job = queue.shift(); job && !o.signal?.aborted; job = queue.shift()) {
+      for (let job = await take(); job && !o.signal?.aborted; job = await take()) {
         if (proc?.dead) await retire(); // it crashed with its last cell: a fresh process for the next
         if (!proc) pool.add((proc = new CellProcess(store.url)));
         const key = job.cell.key;
@@ -150,6 +177,7 @@ async function runJobs(sweep: Sweep, jobs: Job[], o: SweepRunOptions): Promise<{
         if (r.type === "not-sent") break; // aborted before it started: it stays for the next start
         job.resume ? resumed++ : ran++;
         await finish(job, r);
+        settled(job);
       }
     } finally {
       await retire();

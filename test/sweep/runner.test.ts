@@ -95,6 +95,18 @@ describe("baselines", () => {
   });
 });
 
+describe("shared baselines", () => {
+  it("cells sharing the weighted-sum baselines train them once, even on parallel workers", async () => {
+    const sweep = expandSweep({ name: "shared", base: { ...tinyBase(), baselines: true }, grid: { "schedule.phaseSteps": [10, 20, 30] }, seeds: 2 });
+    const out = await runSweep(sweep, { store, workers: 2 });
+    assert.deepEqual([out.completed, out.failed], [3, 0]);
+    const runs = (await store.listRuns()).filter((r) => r.name.startsWith("shared/"));
+    assert.deepEqual(runs.map((r) => r.name).sort(), ["shared/mixture", "shared/specialist:A", "shared/specialist:B"]);
+    const linked = await Promise.all((await store.sweepCells(sweep.id)).map(async (c) => ((await store.getRun(c.runId!))!.summary as any).baselines.mixture));
+    assert.equal(new Set(linked).size, 1);
+  });
+});
+
 describe("ownership", () => {
   it("refuses a sweep that a live process is running, and takes over one whose owner died", async () => {
     const sweep = expandSweep({ name: "own", base: tinyBase(), seeds: 1 });
