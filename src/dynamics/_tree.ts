@@ -94,3 +94,18 @@ export function assertFinite(x: number, where: string): number {
 export function expect(ok: boolean, what: string, got: unknown): void {
   if (!ok) throw new RangeError(`expected ${what}, got ${JSON.stringify(got)}`);
 }
+
+/** An evaluation's output as named metrics: a bare array is the loss. Inside jit `out` is a tracer, not an np.Array, so a record is told by its plain prototype. */
+export function asRecord(out: np.Array | Record<string, np.Array>): Record<string, np.Array> {
+  return Object.getPrototypeOf(out) === Object.prototype ? (out as Record<string, np.Array>) : { loss: out as np.Array };
+}
+
+/** Mean and std over draws of each metric at each point of a curve: samples[name][point][draw]. */
+export function curveStats(samples: Record<string, Float64Array[]>): Record<string, { mean: number[]; std: number[] }> {
+  const metrics: Record<string, { mean: number[]; std: number[] }> = {};
+  for (const [name, rows] of Object.entries(samples)) {
+    const stats = rows.map((r) => meanStd(r));
+    metrics[name] = { mean: stats.map((x) => x.mean), std: stats.map((x) => x.std) };
+  }
+  return metrics;
+}

@@ -3,9 +3,9 @@
 // basin extends in every direction; dropout asks whether the function survives losing parts of
 // itself, the redundancy that activation dropout trains for. It needs nothing from the model but
 // its parameters, so it runs on any user model.
-import { numpy as np, tree } from "@jax-js/jax";
+import { tree } from "@jax-js/jax";
 import { Rng } from "../util/rng.ts";
-import { type Params, assertFinite, expect, flatSpec, fromFlat, jitted, meanStd, toFlat } from "./_tree.ts";
+import { type Params, asRecord, assertFinite, curveStats, expect, flatSpec, fromFlat, jitted, toFlat } from "./_tree.ts";
 import type { Evaluate, NoiseCurve } from "./robustness.ts";
 
 /** This file's random stream, clear of `STREAM` in _tree.ts (101–106). */
@@ -40,11 +40,7 @@ export function weightDropoutCurve<P extends Params, B extends Params>(
   const w = toFlat(tree.ref(params));
   const kept = new Uint8Array(spec.size).fill(1); // 0 where a leaf is exempt
   if (keepBiases) spec.shapes.forEach((shape, i) => shape.length < 2 && kept.fill(0, spec.offsets[i], spec.offsets[i + 1]));
-  const run = jitted((p: P, b: B) => {
-    const out = evaluate(p, b);
-    // inside jit `out` is a tracer, not an np.Array: tell a record by its plain prototype
-    return Object.getPrototypeOf(out) === Object.prototype ? (out as Record<string, np.Array>) : { loss: out as np.Array };
-  });
+  const run = jitted((p: P, b: B) => asRecord(evaluate(p, b)));
   const samples: Record<string, Float64Array[]> = {}; // name -> [rate][draw]
   const u = new Float32Array(spec.size);
   const moved = new Float32Array(spec.size);
@@ -65,10 +61,5 @@ export function weightDropoutCurve<P extends Params, B extends Params>(
   } finally {
     run.dispose();
   }
-  const metrics: NoiseCurve["metrics"] = {};
-  for (const [name, rows] of Object.entries(samples)) {
-    const stats = rows.map((r) => meanStd(r));
-    metrics[name] = { mean: stats.map((x) => x.mean), std: stats.map((x) => x.std) };
-  }
-  return { rates: [...rates], sigmas: [...rates], metrics };
+  return { rates: [...rates], sigmas: [...rates], metrics: curveStats(samples) };
 }

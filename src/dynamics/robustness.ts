@@ -4,7 +4,7 @@
 // that, unlike the Hessian, also sees beyond second order.
 import { numpy as np, tree } from "@jax-js/jax";
 import { Rng } from "../util/rng.ts";
-import { type Params, STREAM, assertFinite, expect, flatSpec, fromFlat, jitted, meanStd, toFlat } from "./_tree.ts";
+import { type Params, STREAM, assertFinite, expect, flatSpec, fromFlat, jitted, asRecord, curveStats, toFlat } from "./_tree.ts";
 
 /** Metrics of a model on a batch: one scalar (reported as `loss`) or named scalars. */
 export type Evaluate<P extends Params, B extends Params> = (
@@ -45,10 +45,7 @@ export function weightNoiseCurve<P extends Params, B extends Params>(
     return Math.sqrt(leaf.reduce((s, x) => s + x * x, 0) / Math.max(1, leaf.length));
   });
   const noisy = jitted((p: P, noise: P, b: B) => {
-    const out = evaluate(tree.map((a: np.Array, n: np.Array) => a.add(n), p, noise) as P, b);
-    // inside jit `out` is a tracer, not an np.Array: tell a record by its plain prototype
-    const isRecord = Object.getPrototypeOf(out) === Object.prototype;
-    return isRecord ? (out as Record<string, np.Array>) : { loss: out as np.Array };
+    return asRecord(evaluate(tree.map((a: np.Array, n: np.Array) => a.add(n), p, noise) as P, b));
   });
   const samples: Record<string, Float64Array[]> = {}; // name -> [σ][draw]
   const eps = new Float32Array(spec.size);
@@ -70,10 +67,6 @@ export function weightNoiseCurve<P extends Params, B extends Params>(
   } finally {
     noisy.dispose();
   }
-  const metrics: NoiseCurve["metrics"] = {};
-  for (const [name, rows] of Object.entries(samples)) {
-    const stats = rows.map((r) => meanStd(r));
-    metrics[name] = { mean: stats.map((x) => x.mean), std: stats.map((x) => x.std) };
-  }
-  return { sigmas: [...sigmas], metrics };
+  return { sigmas: [...sigmas], metrics: curveStats(samples) };
 }
+
