@@ -53,6 +53,8 @@ export class TeacherWorld {
   readonly trained: number; // the first `trained` envs are the training environments
   readonly inputDim: number;
   private readonly W: Float64Array; // [classes, content] shared rule
+  private readonly z: Float64Array; // scratch for label(), called for every training example
+  private readonly blended: Float64Array;
 
   constructor(family: Family, envNames: string[], novel: NovelSpec[] = []) {
     const { content, cue, classes, seed } = family;
@@ -63,6 +65,7 @@ export class TeacherWorld {
     this.trained = envNames.length;
     const rng = new Rng(seed, STREAM.env);
     this.W = new Float64Array(classes * content);
+    [this.z, this.blended] = [new Float64Array(classes), new Float64Array(classes)];
     for (let i = 0; i < this.W.length; i++) this.W[i] = rng.normal() / Math.sqrt(content);
     const protos = orthonormalish(rng, envNames.length, cue);
     // Distinct non-zero cyclic shifts: at similarity 0 any two environments disagree on every input.
@@ -112,13 +115,13 @@ export class TeacherWorld {
   /** The teacher's clean label for content x (at x[off..off+content)) in env e. */
   label(e: number, x: ArrayLike<number>, off = 0): number {
     const { classes, content, similarity: s } = this.family;
-    const z = new Float64Array(classes);
+    const z = this.z;
     for (let c = 0; c < classes; c++) {
       let acc = 0;
       for (let j = 0; j < content; j++) acc += this.W[c * content + j]! * x[off + j]!;
       z[c] = acc;
     }
-    const blended = new Float64Array(classes);
+    const blended = this.blended;
     for (let c = 0; c < classes; c++) blended[c] = s * z[c]!;
     for (const { perm, weight } of this.envs[e]!.perms)
       for (let c = 0; c < classes; c++) blended[perm[c]!] = blended[perm[c]!]! + (1 - s) * weight * z[c]!;
