@@ -2,7 +2,7 @@
 // on its own training distribution. Shared by `ecotone landscape`, `llc` and `disagree`.
 import { tree } from "@jax-js/jax";
 import type { Store } from "../store/index.ts";
-import type { ExperimentSpec } from "../spec/schema.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import { loadModels } from "../train/baselines.ts";
 import { makePlan, type RunPlan } from "../train/plan.ts";
 import { type MemberParams, memberOf } from "./members.ts";

@@ -4,7 +4,7 @@
 import { tree } from "@jax-js/jax";
 import { crossEntropy, llc } from "../dynamics/index.ts";
 import { llcTransitions } from "../dynamics/transitions.ts";
-import type { ExperimentSpec } from "../spec/schema.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import type { Store } from "../store/index.ts";
 import { makePlan } from "../train/plan.ts";
 import { EcotoneError } from "../util/errors.ts";

@@ -2,8 +2,8 @@
 // the end. Per cell: the final loss, the fraction of seeds that diverged, and the spread of the
 // outcomes across seeds. A structurally stable trainer sits in a region where all three change
 // slowly; the edge of stability shows as divergence fraction rising with the learning rate.
-import { parseSpec } from "../spec/load.ts";
-import type { ExperimentSpec } from "../spec/schema.ts";
+import { parseSpec } from "../experiment/load.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import { EcotoneError } from "../util/errors.ts";
 import { ensureRun, layoutOf, type StudyOptions } from "./runs.ts";
 import { seedSpread } from "./spread.ts";

@@ -3,8 +3,8 @@
 // structural stability. Each dimension yields a few variant specs that differ from each other in
 // that one respect only, so that member g of one variant and member g of another share everything
 // else (initialisation and data stream, except where the dimension is exactly those).
-import { parseSpec } from "../spec/load.ts";
-import type { ExperimentSpec } from "../spec/schema.ts";
+import { parseSpec } from "../experiment/load.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import { EcotoneError, nearest } from "../util/errors.ts";
 import { withDefaults } from "./_options.ts";
 

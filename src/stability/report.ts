@@ -3,7 +3,7 @@
 // the final models in and off distribution, agreement of their class labels, dispersion of the
 // key metrics, a ranking of the dimensions by the spread they cause, and where path dependence
 // shows (equal performance in distribution, different behaviour off it).
-import type { ExperimentSpec } from "../spec/schema.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import { specHash } from "../train/plan.ts";
 import { withDefaults } from "./_options.ts";
 import { DIMENSIONS, type Dimension, type PerturbOptions, planDimension, studyBase } from "./perturb.ts";

@@ -1,7 +1,7 @@
 // Training the runs a stability study needs, through the ordinary run path (so they are stored,
 // exported and classified like any run), reusing a completed run of the identical spec from the
 // store: a study interrupted halfway, or repeated with one more dimension, retrains nothing twice.
-import type { ExperimentSpec } from "../spec/schema.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import type { Store } from "../store/index.ts";
 import { loadModels } from "../train/baselines.ts";
 import { makePlan, specHash, type RunPlan } from "../train/plan.ts";

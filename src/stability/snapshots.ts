@@ -3,7 +3,7 @@
 // trains alone (a one-seed shard): seed g's initialisation and data depend only on (spec seed, g),
 // so it follows exactly the path it follows inside its ensemble, at a fraction of the cost.
 import { tree } from "@jax-js/jax";
-import type { ExperimentSpec } from "../spec/schema.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import { makePlan } from "../train/plan.ts";
 import { ShardTrainer } from "../train/shard.ts";
 import { EcotoneError } from "../util/errors.ts";

@@ -1,5 +1,5 @@
 // Internal: the messages between a sweep process and its cell processes (JSON over IPC).
-import type { ExperimentSpec } from "../spec/schema.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 
 /** Test-only: the run of a cell whose key contains `match` fails after its first checkpoint,
  * by throwing (`throw`) or by its process being killed with SIGKILL (`crash`). */

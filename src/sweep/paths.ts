@@ -3,7 +3,7 @@
 // in, and against the schema for optional keys the base leaves out, so a typo names the nearest
 // valid path before anything runs.
 import type { z } from "zod";
-import { keysAt } from "../spec/errors.ts";
+import { keysAt } from "../experiment/errors.ts";
 import { nearest, specError } from "../util/errors.ts";
 
 type Obj = Record<string, unknown>;

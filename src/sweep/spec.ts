@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, extname, resolve } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
-import { formatIssues } from "../spec/errors.ts";
-import { parseSpec } from "../spec/load.ts";
-import { experimentSchema, type ExperimentSpec } from "../spec/schema.ts";
+import { formatIssues } from "../experiment/errors.ts";
+import { parseSpec } from "../experiment/load.ts";
+import { experimentSchema, type ExperimentSpec } from "../experiment/schema.ts";
 import { nearest, specError } from "../util/errors.ts";
 import { canonicalJson, checkPath, deepMerge, setPath } from "./paths.ts";
 

@@ -2,8 +2,8 @@
 // the same initialisations), and budget: one stationary-mixture model and one specialist per
 // environment. A completed baseline already in the store with the same spec is reused.
 import { init } from "@jax-js/jax";
-import { parseSpec } from "../spec/load.ts";
-import type { ExperimentSpec } from "../spec/schema.ts";
+import { parseSpec } from "../experiment/load.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import type { Store } from "../store/index.ts";
 import { EcotoneError } from "../util/errors.ts";
 import { makePlan, specHash } from "./plan.ts";

@@ -6,7 +6,7 @@ import { TeacherWorld } from "../envs/teacher.ts";
 import { arch, type Arch } from "../models/mlp.ts";
 import type { ObjectiveKind, ObjectiveSpec } from "../objectives/index.ts";
 import { makeSchedule, type Schedule } from "../schedules/index.ts";
-import type { ExperimentSpec } from "../spec/schema.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import { windowSteps } from "../metrics/measure.ts";
 
 export interface RunPlan {

@@ -1,7 +1,7 @@
 // Splits an ensemble into contiguous seed shards and runs them: in-process for small runs,
 // one worker thread per core otherwise. Both paths run the same ShardTrainer generator.
 import { availableParallelism } from "node:os";
-import type { ExperimentSpec } from "../spec/schema.ts";
+import type { ExperimentSpec } from "../experiment/schema.ts";
 import type { RunPlan } from "./plan.ts";
 import { ShardTrainer, type Reference, type ShardEvent } from "./shard.ts";
 import type { ShardJob } from "./worker.ts";

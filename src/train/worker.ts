@@ -1,7 +1,7 @@
 // Worker-thread entry: trains one shard and streams its events to the parent.
 import { parentPort, workerData } from "node:worker_threads";
 import { init } from "@jax-js/jax";
-import { parseSpec } from "../spec/load.ts";
+import { parseSpec } from "../experiment/load.ts";
 import { makePlan } from "./plan.ts";
 import { ShardTrainer, type Reference } from "./shard.ts";
 

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseSpec } from "../../src/spec/load.ts";
+import { parseSpec } from "../../src/experiment/load.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { runSweep } from "../../src/sweep/runner.ts";
 import { expandSweep } from "../../src/sweep/spec.ts";

@@ -1,7 +1,7 @@
 // Tiny specs for the stability suite: small enough that a run trains in a fraction of a second,
 // large enough to reach well above chance in distribution.
-import { parseSpec } from "../../src/spec/load.ts";
-import type { ExperimentSpec } from "../../src/spec/schema.ts";
+import { parseSpec } from "../../src/experiment/load.ts";
+import type { ExperimentSpec } from "../../src/experiment/schema.ts";
 
 /** Two SFT environments that disagree on every input, a perfectly decodable cue, a stationary mixture. */
 export function tinySpec(over: Record<string, unknown> = {}, train: Record<string, unknown> = {}): ExperimentSpec {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseSpec } from "../../src/spec/load.ts";
-import { experimentSchema } from "../../src/spec/schema.ts";
+import { parseSpec } from "../../src/experiment/load.ts";
+import { experimentSchema } from "../../src/experiment/schema.ts";
 import { canonicalJson, checkPath, deepMerge, setPath } from "../../src/sweep/paths.ts";
 import { tinyBase } from "./_fixtures.ts";
 

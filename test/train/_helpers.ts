@@ -2,8 +2,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseSpec } from "../../src/spec/load.ts";
-import type { ExperimentInput } from "../../src/spec/schema.ts";
+import { parseSpec } from "../../src/experiment/load.ts";
+import type { ExperimentInput } from "../../src/experiment/schema.ts";
 import { openStore, type MetricPoint, type Store } from "../../src/store/index.ts";
 
 export const tinySpec = (over: ExperimentInput = {}) =>

@@ -1,7 +1,7 @@
 // `ecotone llc <runId | spec.yaml>`: the local learning coefficient of a stored model, or (with
 // --trajectory, or given a spec file) along training, with change points as candidate transitions.
 import { existsSync } from "node:fs";
-import { loadSpec, parseSpec } from "../../spec/load.ts";
+import { loadSpec, parseSpec } from "../../experiment/load.ts";
 import { type LlcReport, type LlcTrajectoryReport, llcAlongTraining, llcOfRun } from "../../stability/llc.ts";
 import { openStore } from "../../store/index.ts";
 import { EcotoneError } from "../../util/errors.ts";

@@ -1,6 +1,6 @@
 // `ecotone run`: train, store, export, print the per-environment performance with its spread.
 import { dirname, join } from "node:path";
-import { loadSpec, parseSpec } from "../../spec/load.ts";
+import { loadSpec, parseSpec } from "../../experiment/load.ts";
 import { exportRun, openStore } from "../../store/index.ts";
 import { resumeRun, runExperiment, type RunSummary } from "../../train/run.ts";
 import { EcotoneError } from "../../util/errors.ts";

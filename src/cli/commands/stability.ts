@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import { toPng, toSvg } from "../../plots/render.ts";
-import { loadSpec, parseSpec } from "../../spec/load.ts";
+import { loadSpec, parseSpec } from "../../experiment/load.ts";
 import { type StabilityMap, mapDefaults, momentumAxis, logspace, stabilityMap } from "../../stability/map.ts";
 import { stabilityMapSpec } from "../../stability/mapPlot.ts";
 import { DIMENSIONS, parseDimensions } from "../../stability/perturb.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { loadSpec, parseSpec } from "../../src/spec/load.ts";
+import { loadSpec, parseSpec } from "../../src/experiment/load.ts";
 import { loadSweep } from "../../src/sweep/spec.ts";
 import { EcotoneError } from "../../src/util/errors.ts";
 

@@ -1,10 +1,10 @@
 // The "did you mean" machinery: src/util/errors.ts (editDistance, nearest, EcotoneError) and
-// src/spec/errors.ts (keysAt, formatIssues), which turns zod issues into spec messages.
+// src/experiment/errors.ts (keysAt, formatIssues), which turns zod issues into spec messages.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { z } from "zod";
-import { formatIssues, keysAt } from "../../src/spec/errors.ts";
-import { experimentSchema } from "../../src/spec/schema.ts";
+import { formatIssues, keysAt } from "../../src/experiment/errors.ts";
+import { experimentSchema } from "../../src/experiment/schema.ts";
 import { trainSchema } from "../../src/train/config.ts";
 import { EcotoneError, editDistance, nearest, specError } from "../../src/util/errors.ts";
 
