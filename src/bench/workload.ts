@@ -1,7 +1,8 @@
 // The reference workload: MLP 32→128→128→8, batch 64, Adam, cross-entropy, trained through the
 // same jitted step as real runs (engine only: batches are generated once, outside the timing).
 import { init, numpy as np, tree } from "@jax-js/jax";
-import { arch, initParams, modelSchema } from "../models/mlp.ts";
+import { Mlp, modelSchema } from "../models/mlp.ts";
+import { sft } from "../objectives/sft.ts";
 import { initOptState } from "../train/optim.ts";
 import { trainSchema } from "../train/config.ts";
 import { buildStep, type StepBatch } from "../train/step.ts";
@@ -22,10 +23,10 @@ export function flopsPerModelStep(): number {
 export async function timeWorkload(seeds: number, minSeconds: number): Promise<{ steps: number; seconds: number }> {
   await init("wasm");
   const { input, classes, batch: B } = REFERENCE;
-  const a = arch(modelSchema.parse({ hidden: REFERENCE.hidden }), input, classes, 1);
+  const model = new Mlp(modelSchema.parse({ hidden: REFERENCE.hidden }), { input, classes, envs: 1 });
   const optim = trainSchema.parse({ optimizer: "adam" });
-  const step = buildStep({ arch: a, optim, objectives: new Set(["sft"]), dropout: false, l1: 0 });
-  let params = initParams(a, 0, Array.from({ length: seeds }, (_, i) => i));
+  const step = buildStep({ model, optim, objectives: [sft] });
+  let params = model.init(0, Array.from({ length: seeds }, (_, i) => i));
   let opt = initOptState(optim, params);
   const rng = new Rng(42);
   const x = new Float32Array(seeds * B * input), y = new Float32Array(seeds * B * classes);
@@ -34,7 +35,7 @@ export async function timeWorkload(seeds: number, minSeconds: number): Promise<{
   const X = np.array(x).reshape([seeds, B, input]), Y = np.array(y).reshape([seeds, B, classes]);
   const mask = np.ones([1, B]);
   const run = (t: number) => {
-    const batch: StepBatch = { x: X.ref, obj: { mask: { sft: mask.ref }, target: Y.ref } };
+    const batch: StepBatch = { x: X.ref, obj: { sft: { mask: mask.ref, t: { target: Y.ref } } } };
     const [p, o, loss] = step(params, opt, {}, batch, np.array(t));
     [params, opt] = [p, o];
     loss.dataSync(); // as in real runs: the per-seed loss is read every step to catch divergence

@@ -2,17 +2,10 @@
 // same inputs, so changes over time are changes of the model, not of the sample.
 import { Rng, STREAM } from "../util/rng.ts";
 import type { TeacherWorld } from "./teacher.ts";
+import type { ProbeSet } from "./world.ts";
 
-export interface ProbeSet {
-  envs: number; // number of environments probed (trained + novel)
-  n: number; // probes per environment
-  x: Float32Array; // [envs, n, inputDim]
-  labels: Int32Array; // [envs, n] clean teacher labels
-  // Counterfactual probes: the content of env 0's probes shown with every trained env's cue
-  // (same cue noise draw), so only the cue differs between variants.
-  cf: Float32Array; // [trained cue e, n, inputDim] (content taken from probe set of env 0)
-  cfLabels: Int32Array; // [trained e, n] teacher label of that content under env e's rule
-}
+// Counterfactual probes here: the content of env 0's probes under every trained env's cue (the
+// same cue noise draw), labelled by each env's rule.
 
 export function makeProbes(world: TeacherWorld, n: number): ProbeSet {
   const E = world.envs.length, T = world.trained, D = world.inputDim;

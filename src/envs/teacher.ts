@@ -3,6 +3,8 @@
 // shared rule with an environment-specific one.
 import { z } from "zod";
 import { Rng, STREAM } from "../util/rng.ts";
+import { cueDecodability, labelAgreement, makeProbes } from "./probes.ts";
+import { defineWorld, type ProbeSet, type World, type WorldFacts } from "./world.ts";
 
 export const familyDefaults = {
   content: 24, // dims of the content x, drawn N(0, I) and shared by every environment
@@ -15,6 +17,7 @@ export const familyDefaults = {
 };
 
 export const familySchema = z.strictObject({
+  kind: z.literal("teacher").default("teacher"),
   content: z.int().min(1).max(4096).default(familyDefaults.content),
   cue: z.int().min(1).max(1024).default(familyDefaults.cue),
   classes: z.int().min(2).max(256).default(familyDefaults.classes),
@@ -25,14 +28,16 @@ export const familySchema = z.strictObject({
 });
 export type Family = z.infer<typeof familySchema>;
 
+const envName = z.string().regex(/^[A-Za-z][\w-]*$/, "a name of letters, digits, _ or -");
+
 /** A novel environment for fragility tests: a fresh cue and rule, or a blend of two trained ones. */
 export const novelSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("fresh"), name: z.string().optional() }),
+  z.strictObject({ kind: z.literal("fresh"), name: envName.optional() }),
   z.strictObject({
     kind: z.literal("blend"),
     of: z.tuple([z.string(), z.string()]),
     weight: z.number().min(0).max(1).default(0.5), // weight of the first environment in the blend
-    name: z.string().optional(),
+    name: envName.optional(),
   }),
 ]);
 export type NovelSpec = z.infer<typeof novelSchema>;
@@ -47,8 +52,10 @@ export interface EnvRule {
 }
 
 /** The teacher world: shared weights, environments (trained first, then novel). */
-export class TeacherWorld {
+export class TeacherWorld implements World {
   readonly family: Family;
+  readonly classes: number;
+  readonly seed: number;
   readonly envs: EnvRule[];
   readonly trained: number; // the first `trained` envs are the training environments
   readonly inputDim: number;
@@ -61,6 +68,7 @@ export class TeacherWorld {
     if (envNames.length >= classes)
       throw new Error(`need more classes than environments: ${classes} classes for ${envNames.length} environments`);
     this.family = family;
+    [this.classes, this.seed] = [classes, seed];
     this.inputDim = content + cue;
     this.trained = envNames.length;
     const rng = new Rng(seed, STREAM.env);
@@ -142,7 +150,23 @@ export class TeacherWorld {
   noisy(label: number, rng: Rng): number {
     return rng.uniform() < this.family.labelNoise ? rng.int(this.family.classes) : label;
   }
+
+  probes(n: number): ProbeSet {
+    return makeProbes(this, n);
+  }
+
+  facts(): WorldFacts {
+    return { cueDecodability: cueDecodability(this), labelAgreement: this.trained >= 2 ? labelAgreement(this, 0, 1) : null };
+  }
 }
+
+/** The reference family of SPEC.md, registered as `world: { kind: teacher }` (the default kind). */
+export const teacher = defineWorld<Family>({
+  kind: "teacher",
+  schema: familySchema,
+  novel: novelSchema,
+  create: (config, envs, novel) => new TeacherWorld(config, envs, novel as NovelSpec[]),
+});
 
 function shift(n: number, k: number): Int32Array {
   const p = new Int32Array(n);

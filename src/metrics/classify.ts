@@ -11,6 +11,8 @@ import { bootstrapCi } from "./bootstrap.ts";
 export const CLASSES = ["ecological-generalist", "conditional-policy", "strategy-churn"] as const;
 export type ClassName = (typeof CLASSES)[number];
 export type ClassLabel = ClassName | "unresolved";
+/** Every label a run can get; `class/label` at seed −1 stores a label as its index here. */
+export const LABEL_CODES = [...CLASSES, "unresolved"] as const;
 
 /** Short metric-key names of the classes, e.g. `class/conditional`. */
 export const CLASS_KEYS: Record<ClassName, string> = {

@@ -3,6 +3,7 @@
 import { nn, numpy as np } from "@jax-js/jax";
 import { z } from "zod";
 import { Rng, STREAM } from "../util/rng.ts";
+import { defineModel, type ApplyOptions, type Model, type ModelShape } from "./model.ts";
 
 export const modelDefaults = {
   hidden: [128, 128], // widths of the ReLU hidden layers
@@ -13,6 +14,7 @@ export const modelDefaults = {
 };
 
 export const modelSchema = z.strictObject({
+  kind: z.literal("mlp").default("mlp"),
   hidden: z.array(z.int().min(1).max(4096)).min(1).default(modelDefaults.hidden),
   bottleneck: z.int().min(0).max(4096).default(modelDefaults.bottleneck),
   heads: z.enum(["shared", "per-env"]).default(modelDefaults.heads),
@@ -33,7 +35,7 @@ export interface Arch {
   relu: boolean[]; // which layers apply ReLU (the bottleneck is linear)
 }
 
-export function arch(spec: ModelSpec, input: number, classes: number, envs: number): Arch {
+export function arch(spec: Omit<ModelSpec, "kind">, input: number, classes: number, envs: number): Arch {
   const widths = spec.bottleneck > 0 ? [...spec.hidden, spec.bottleneck] : [...spec.hidden];
   return { input, classes, heads: spec.heads === "per-env" ? envs : 1, widths, relu: widths.map((_, i) => i < spec.hidden.length) };
 }
@@ -94,3 +96,58 @@ export function forward(a: Arch, p: Params, x: np.Array, opts: ForwardOpts = {})
   } else opts.heads?.dispose();
   return { logits, l1, hidden };
 }
+
+/** The MLP ensemble as a Model: `model: { kind: mlp }` (the default kind). */
+export class Mlp implements Model<Params> {
+  readonly arch: Arch;
+  readonly heads: number;
+  readonly hidden: number[];
+  constructor(readonly config: ModelSpec, readonly shape: ModelShape) {
+    this.arch = arch(config, shape.input, shape.classes, shape.envs);
+    [this.heads, this.hidden] = [this.arch.heads, this.arch.widths];
+  }
+
+  init(runSeed: number, seeds: number[]): Params {
+    return initParams(this.arch, runSeed, seeds);
+  }
+
+  apply(p: Params, x: np.Array, o: ApplyOptions = {}) {
+    const l1 = o.penalty === true && this.config.l1 > 0;
+    const out = forward(this.arch, p, x, { heads: o.heads, dropout: o.noise, keepHidden: o.keepHidden, l1 });
+    return { logits: out.logits, hidden: out.hidden, penalty: out.l1?.mul(this.config.l1) };
+  }
+
+  /** Inverted-dropout masks per ReLU layer, [S, B, width], from each seed's own stream. */
+  trainNoise(runSeed: number, seeds: number[], step: number, B: number): np.Array[] | undefined {
+    const p = this.config.dropout, keep = 1 / (1 - p), S = seeds.length;
+    if (!(p > 0)) return undefined;
+    return this.arch.widths.flatMap((w, l) => {
+      if (!this.arch.relu[l]) return [];
+      const m = new Float32Array(S * B * w);
+      seeds.forEach((g, s) => {
+        const rng = new Rng(runSeed, g, step, STREAM.dropout, l);
+        for (let i = 0; i < B * w; i++) m[s * B * w + i] = rng.uniform() < p ? 0 : keep;
+      });
+      return [np.array(m).reshape([S, B, w])];
+    });
+  }
+
+  /** Norm of each last-layer unit's outgoing weights, [S, width_last] (attribution). */
+  readoutNorm(p: Params): Float32Array {
+    const head = p.head.w.ref.dataSync() as Float32Array; // [S, H, heads·C]
+    const S = p.head.w.shape[0]!, H = this.hidden[this.hidden.length - 1]!, K = head.length / (S * H);
+    const norm = new Float32Array(S * H);
+    for (let i = 0; i < S * H; i++) {
+      let n = 0;
+      for (let k = 0; k < K; k++) n += head[i * K + k]! ** 2;
+      norm[i] = Math.sqrt(n);
+    }
+    return norm;
+  }
+
+  paramCount(): number {
+    return paramCount(this.arch);
+  }
+}
+
+export const mlp = defineModel<ModelSpec>({ kind: "mlp", schema: modelSchema, create: (config, shape) => new Mlp(config, shape) });

@@ -4,10 +4,10 @@
 // included); with fresh data every step it is a fixed sample of the training distribution.
 import { numpy as np } from "@jax-js/jax";
 import type { Labelled, Model } from "../dynamics/index.ts";
-import { BatchBuilder } from "../train/batch.ts";
+import { datasetPool } from "../train/batch.ts";
 import type { RunPlan } from "../train/plan.ts";
 import { Rng } from "../util/rng.ts";
-import { type MemberParams, memberModel } from "./members.ts";
+import { archOf, type MemberParams, memberModel } from "./members.ts";
 
 export const trainingSetDefaults = {
   perEnv: 1024, // samples per trained environment when the spec draws fresh data
@@ -25,9 +25,9 @@ export interface TrainingSet {
 
 /** The training set of a plan's trained environments (pooled examples in environment order). */
 export function trainingSet(plan: RunPlan, perEnv = trainingSetDefaults.perEnv): TrainingSet {
-  const T = plan.world.trained, D = plan.arch.input, H = plan.arch.heads;
+  const T = plan.world.trained, D = plan.world.inputDim, H = plan.model.heads;
   const pools = plan.spec.train.dataset > 0
-    ? (new BatchBuilder(plan, [0])["pools"] as { x: Float32Array; y: Int32Array }[]) // the pools are the world's, not a seed's
+    ? Array.from({ length: T }, (_, e) => datasetPool(plan, e)) // the pools are the world's, not a seed's
     : undefined;
   const per = pools ? plan.spec.train.dataset : perEnv;
   const n = T * per;
@@ -38,7 +38,7 @@ export function trainingSet(plan: RunPlan, perEnv = trainingSetDefaults.perEnv):
       y.set(pools[e]!.y, e * per);
       continue;
     }
-    const rng = new Rng(plan.spec.world.seed, SAMPLE_STREAM, e);
+    const rng = new Rng(plan.world.seed, SAMPLE_STREAM, e);
     for (let i = 0; i < per; i++) y[e * per + i] = plan.world.sample(e, rng, x, (e * per + i) * D);
   }
   let heads: Float32Array | undefined;
@@ -48,7 +48,7 @@ export function trainingSet(plan: RunPlan, perEnv = trainingSetDefaults.perEnv):
   }
   return {
     batch: { x: np.array(x, { shape: [n, D] }), y: np.array(y, { dtype: np.int32 }) },
-    f: memberModel(plan.arch, heads),
+    f: memberModel(archOf(plan), heads),
     n,
     source: pools ? "pool" : "fresh",
   };

@@ -6,7 +6,7 @@ import { type DisagreementOptions, maxDisagreement } from "../dynamics/index.ts"
 import { outputDistance } from "../dynamics/distance.ts";
 import type { Store } from "../store/index.ts";
 import { EcotoneError } from "../util/errors.ts";
-import { memberModel, probeRows } from "./members.ts";
+import { archOf, memberModel, probeRows } from "./members.ts";
 import { withDefaults } from "./_options.ts";
 import { disposeMember, loadMember, type StoredMember } from "./inspect.ts";
 
@@ -40,7 +40,7 @@ export async function disagreeRuns(store: Store, runA: string, runB: string, o: 
   const a = await loadMember(store, runA, o.seedA ?? 0);
   const b = await loadMember(store, runB, o.seedB ?? o.seedA ?? 0).catch((e) => { disposeMember(a); throw e; });
   try {
-    const [A, B] = [a.plan.arch, b.plan.arch];
+    const [A, B] = [archOf(a.plan), archOf(b.plan)];
     if (A.input !== B.input || A.classes !== B.classes)
       throw new EcotoneError("E_ARGS", `disagree: the runs' models must share inputs and classes, got ${A.input}→${A.classes} and ${B.input}→${B.classes}`);
     for (const m of [a, b]) if (m.diverged) throw new EcotoneError("E_DIVERGED", `run ${m.runId}: seed ${m.seed} diverged; pick another seed`);
@@ -54,7 +54,7 @@ export async function disagreeRuns(store: Store, runA: string, runB: string, o: 
     const probeX = np.array(new Float32Array([...ra.x, ...rb.x]), { shape: [ra.n + rb.n, A.input] });
     const d = outputDistance(ma, mb, probeX);
     probeX.dispose();
-    const content = a.spec.world.content;
+    const content = typeof a.spec.world.content === "number" ? a.spec.world.content : A.input; // the teacher world puts the cue after the content
     const pick = (h: number[]) => Array.from({ length: 11 }, (_, i) => h[Math.round((i * (h.length - 1)) / 10)]!);
     return {
       a: { runId: a.runId, seed: a.seed }, b: { runId: b.runId, seed: b.seed }, dim: A.input, box,

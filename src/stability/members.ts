@@ -4,13 +4,20 @@
 // normalisation sees units, not a singleton axis, and biases count as biases.
 import { numpy as np, tree } from "@jax-js/jax";
 import type { Labelled, Model } from "../dynamics/index.ts";
-import { forward, type Arch, type Params } from "../models/mlp.ts";
+import { forward, Mlp, type Arch, type Params } from "../models/mlp.ts";
 import type { RunPlan } from "../train/plan.ts";
 import type { ShardTrainer } from "../train/shard.ts";
 import { EcotoneError } from "../util/errors.ts";
 
 export type MemberLayer = { w: np.Array; b: np.Array }; // w [in, out], b [out]
 export type MemberParams = { layers: MemberLayer[]; head: MemberLayer };
+
+/** The MLP architecture of a plan: the learning-dynamics tools read members of an MLP ensemble. */
+export function archOf(plan: RunPlan): Arch {
+  if (!(plan.model instanceof Mlp))
+    throw new EcotoneError("E_ARGS", `the learning-dynamics tools read MLP members; model kind ${JSON.stringify(plan.spec.model.kind)} has no member view yet`);
+  return plan.model.arch;
+}
 
 /** The ensemble parameters a trainer holds (borrowed: do not consume). */
 export function ensembleParams(t: ShardTrainer): Params {
@@ -59,7 +66,7 @@ export const memberSize = (p: MemberParams): number => tree.leaves(p).reduce((s,
 
 /** Probe rows of the given environments (indices into plan.allEnvNames), as plain arrays. */
 export function probeRows(plan: RunPlan, envs: number[]): { x: Float32Array; y: Int32Array; heads?: Float32Array; n: number } {
-  const { probes, arch } = plan;
+  const { probes } = plan, arch = archOf(plan);
   const N = probes.n, D = arch.input, H = arch.heads;
   const x = new Float32Array(envs.length * N * D), y = new Int32Array(envs.length * N);
   const heads = H > 1 ? new Float32Array(envs.length * N * H) : undefined;
@@ -76,8 +83,8 @@ export function probeRows(plan: RunPlan, envs: number[]): { x: Float32Array; y: 
 export function probeBatch(plan: RunPlan, envs: number[]): { batch: Labelled; f: Model<MemberParams>; n: number } {
   const r = probeRows(plan, envs);
   return {
-    batch: { x: np.array(r.x, { shape: [r.n, plan.arch.input] }), y: np.array(r.y, { dtype: np.int32 }) },
-    f: memberModel(plan.arch, r.heads),
+    batch: { x: np.array(r.x, { shape: [r.n, archOf(plan).input] }), y: np.array(r.y, { dtype: np.int32 }) },
+    f: memberModel(archOf(plan), r.heads),
     n: r.n,
   };
 }

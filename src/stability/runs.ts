@@ -41,6 +41,6 @@ export async function ensureRun(spec: ExperimentSpec, o: StudyOptions): Promise<
 /** Probe layout and clean labels of a spec's plan. */
 export function layoutOf(spec: ExperimentSpec): { plan: RunPlan; layout: ProbeLayout; labels: Int32Array } {
   const plan = makePlan(spec);
-  const layout = { S: spec.seeds, E: plan.probes.envs, T: plan.world.trained, N: plan.probes.n, C: spec.world.classes };
+  const layout = { S: spec.seeds, E: plan.probes.envs, T: plan.world.trained, N: plan.probes.n, C: plan.world.classes };
   return { plan, layout, labels: plan.probes.labels };
 }

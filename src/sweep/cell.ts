@@ -2,6 +2,7 @@
 // runs with one thread. Its store is wrapped so that creating a cell's run and linking it to the
 // cell is one transaction, and so is finishing the run and the cell: a kill at any moment leaves
 // either no run, an unfinished run the cell points to (resumed next time), or a finished cell.
+import { loadSpecPlugins } from "../components/plugins.ts";
 import type { RunStatus, Store } from "../store/index.ts";
 import { openStore } from "../store/index.ts";
 import type { NewRun } from "../store/types.ts";
@@ -43,6 +44,7 @@ async function runCell(job: CellJob): Promise<void> {
     send({ type: "progress", key: job.key, step, total });
   };
   try {
+    await loadSpecPlugins(job.spec); // the cell's plugins, registered in this process
     const opts = { store: cellStore(store, job, (id) => (runId = id)), threads: 1, signal: ac.signal, onProgress, sweepId: job.sweepId };
     const s = job.resume ? await resumeRun(job.resume, opts) : await runExperiment(job.spec, opts);
     send({ type: "done", key: job.key, runId: s.runId, status: s.status === "completed" ? "completed" : "interrupted" });

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, extname, resolve } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
+import { loadPlugins, resolvePlugins } from "../components/plugins.ts";
 import { formatIssues } from "../experiment/errors.ts";
 import { parseSpec } from "../experiment/load.ts";
 import { experimentSchema, type ExperimentSpec } from "../experiment/schema.ts";
@@ -56,10 +57,13 @@ export interface Sweep {
   diagram?: { x: string; y: string; facet?: string; xTitle?: string; yTitle?: string; facetTitle?: string }; // phase-diagram axes chosen by the spec
 }
 
-/** Reads a YAML sweep spec; `quick` applies its `quick:` overrides. Throws E_SPEC; writes nothing. */
-export function loadSweep(path: string, o: { quick?: boolean } = {}): Sweep {
+/** Reads a YAML sweep spec (and loads the plugins its base names); `quick` applies its `quick:` overrides. Throws E_SPEC; writes nothing. */
+export async function loadSweep(path: string, o: { quick?: boolean } = {}): Promise<Sweep> {
   const doc = readYaml(path, "sweep spec");
   if (doc && typeof doc === "object" && !Array.isArray(doc) && !("name" in doc)) (doc as any).name = basename(path, extname(path));
+  const base = (doc as any)?.base;
+  const [spec, dir] = typeof base === "string" ? [readYaml(resolve(dirname(path), base), "base spec") as any, dirname(resolve(dirname(path), base))] : [base, dirname(path)];
+  if (Array.isArray(spec?.plugins) && spec.plugins.every((p: unknown) => typeof p === "string")) await loadPlugins(resolvePlugins(spec.plugins, dir));
   return expandSweep(doc, { source: path, dir: dirname(path), quick: o.quick });
 }
 
@@ -72,6 +76,10 @@ export function expandSweep(input: unknown, o: { source?: string; dir?: string; 
   const name = s.name ?? "sweep";
   let base: unknown = typeof s.base === "string" ? readYaml(resolve(o.dir ?? ".", s.base), "base spec") ?? {} : s.base;
   if (typeof base !== "object" || base === null || Array.isArray(base)) throw specError(`${source}: base: expected an experiment spec (an object), got ${JSON.stringify(base)}`);
+  // Plugins are relative to the file that names them (loadSweep has loaded them).
+  const pluginDir = typeof s.base === "string" ? dirname(resolve(o.dir ?? ".", s.base)) : o.dir ?? ".";
+  const named = (base as { plugins?: unknown }).plugins;
+  if (Array.isArray(named) && named.every((p) => typeof p === "string")) base = { ...base, plugins: resolvePlugins(named, pluginDir) };
   const grid = { ...s.grid }, zip = { ...s.zip };
   let seeds = s.seeds;
   if (o.quick) {
@@ -87,8 +95,8 @@ export function expandSweep(input: unknown, o: { source?: string; dir?: string; 
   const filled = parseSpec(b, `${source}: base`) as unknown as Record<string, unknown>;
 
   const gridPaths = Object.keys(grid), zipPaths = Object.keys(zip);
-  for (const p of gridPaths) checkPath(experimentSchema, filled, p, `${source}: grid`);
-  for (const p of zipPaths) checkPath(experimentSchema, filled, p, `${source}: zip`);
+  for (const p of gridPaths) checkPath(experimentSchema(filled), filled, p, `${source}: grid`);
+  for (const p of zipPaths) checkPath(experimentSchema(filled), filled, p, `${source}: zip`);
   const both = gridPaths.find((p) => zipPaths.includes(p));
   if (both) throw specError(`${source}: ${both} is in both grid and zip: give it in one of them`);
   const lens = zipPaths.map((p) => zip[p]!.length);

@@ -2,12 +2,13 @@
 // the same initialisations), and budget: one stationary-mixture model and one specialist per
 // environment. A completed baseline already in the store with the same spec is reused.
 import { init } from "@jax-js/jax";
+import { loadSpecPlugins } from "../components/plugins.ts";
 import { parseSpec } from "../experiment/load.ts";
 import type { ExperimentSpec } from "../experiment/schema.ts";
 import type { Store } from "../store/index.ts";
 import { EcotoneError } from "../util/errors.ts";
 import { makePlan, specHash } from "./plan.ts";
-import type { RunOptions, RunSummary } from "./run.ts";
+import type { RunOptions, RunSummary } from "./summary.ts";
 import { ShardTrainer, type Reference } from "./shard.ts";
 
 export interface BaselineSpecs {
@@ -61,7 +62,9 @@ export async function loadModels(store: Store, runId: string): Promise<{ trainer
   await init("wasm");
   const row = await store.getRun(runId);
   if (!row) throw new EcotoneError("E_NOT_FOUND", `no run with id ${runId}`);
-  const spec = parseSpec(JSON.parse(row.specJson), `run ${row.id}`);
+  const stored = JSON.parse(row.specJson);
+  await loadSpecPlugins(stored);
+  const spec = parseSpec(stored, `run ${row.id}`);
   const saved = await store.loadState(row.id);
   if (!saved) throw new EcotoneError("E_STORE", `run ${row.id} has no saved models`);
   const trainer = new ShardTrainer(makePlan(spec), Array.from({ length: spec.seeds }, (_, g) => g));

@@ -1,52 +1,55 @@
 // Everything a run derives from its spec, deterministically: the world, the schedule, the probes,
-// the architecture. Workers rebuild it from the spec instead of receiving it.
+// the model, the objectives. Workers rebuild it from the spec instead of receiving it.
 import { createHash } from "node:crypto";
-import { makeProbes, type ProbeSet } from "../envs/probes.ts";
-import { TeacherWorld } from "../envs/teacher.ts";
-import { arch, type Arch } from "../models/mlp.ts";
-import type { ObjectiveKind, ObjectiveSpec } from "../objectives/index.ts";
+import { pluginsHash } from "../components/plugins.ts";
+import { worlds, type ProbeSet, type World } from "../envs/index.ts";
+import type { Config, ExperimentSpec } from "../experiment/schema.ts";
+import { windowSteps } from "../metrics/live/config.ts";
+import { models, type Model } from "../models/index.ts";
+import { objectives as registered, type ObjectiveDef } from "../objectives/index.ts";
 import { makeSchedule, type Schedule } from "../schedules/index.ts";
-import type { ExperimentSpec } from "../experiment/schema.ts";
-import { windowSteps } from "../metrics/measure.ts";
 
 export interface RunPlan {
   spec: ExperimentSpec;
-  world: TeacherWorld;
+  world: World;
   schedule: Schedule;
   probes: ProbeSet;
-  arch: Arch;
+  model: Model;
   envNames: string[]; // trained environments, in spec order
   allEnvNames: string[]; // trained then novel
-  objectives: ObjectiveSpec[]; // per trained environment
-  kinds: Set<ObjectiveKind>; // objectives present in the run
+  objectives: { def: ObjectiveDef; config: Config }[]; // per trained environment
+  kinds: ObjectiveDef[]; // the objectives present in the run, in registration order
   checkpoints: number[]; // steps at which probes are evaluated (0 = before training)
   windowSteps: number; // late window of the behavioural decomposition, in steps
 }
 
 export function makePlan(spec: ExperimentSpec): RunPlan {
   const envNames = spec.envs.map((e) => e.name);
-  const world = new TeacherWorld(spec.world, envNames, spec.novel);
+  const world = worlds.get(spec.world.kind).create(spec.world, envNames, spec.novel);
   const { steps, evalEvery } = spec.train;
   const checkpoints: number[] = [];
   for (let t = 0; t < steps; t += evalEvery) checkpoints.push(t);
   checkpoints.push(steps);
   const schedule = makeSchedule(spec.schedule, envNames, steps, spec.seed);
+  const objectives = spec.envs.map((e) => ({ def: registered.get(e.objective.kind), config: e.objective }));
   return {
     spec, world, envNames,
     allEnvNames: world.envs.map((e) => e.name),
     schedule,
     windowSteps: windowSteps(spec.metrics, steps, schedule.phases.length),
-    probes: makeProbes(world, spec.train.probes),
-    arch: arch(spec.model, world.inputDim, spec.world.classes, envNames.length),
-    objectives: spec.envs.map((e) => e.objective),
-    kinds: new Set(spec.envs.map((e) => e.objective.kind)),
+    probes: world.probes(spec.train.probes),
+    model: models.get(spec.model.kind).create(spec.model, { input: world.inputDim, classes: world.classes, envs: envNames.length }),
+    objectives,
+    kinds: registered.all().filter((d) => objectives.some((o) => o.def === d)),
     checkpoints,
   };
 }
 
-/** A stable hash of the validated spec (defaults filled in), to recognise identical experiments. */
+/** A stable hash of the validated spec (defaults filled in) and its plugins' sources, to recognise identical experiments. */
 export function specHash(spec: ExperimentSpec): string {
-  return createHash("sha256").update(canonical(spec)).digest("hex").slice(0, 16);
+  const h = createHash("sha256").update(canonical(spec));
+  if (spec.plugins?.length) h.update("\0plugins:").update(pluginsHash(spec.plugins));
+  return h.digest("hex").slice(0, 16);
 }
 
 function canonical(v: unknown): string {

@@ -2,44 +2,25 @@
 // the store (metrics and resumable state in one transaction), divergences recorded as they occur.
 import { randomUUID } from "node:crypto";
 import { init } from "@jax-js/jax";
-import { cueDecodability, labelAgreement } from "../envs/probes.ts";
-import { summarise, type Summary } from "../metrics/bootstrap.ts";
+import { loadSpecPlugins } from "../components/plugins.ts";
 import { parseSpec } from "../experiment/load.ts";
 import type { ExperimentSpec } from "../experiment/schema.ts";
+import { summarise } from "../metrics/bootstrap.ts";
+import { runDescriptors, runMetrics, type MetricDef, type RunMetricDef } from "../metrics/live/index.ts";
 import type { Divergence, MetricPoint, RunStatus, Store } from "../store/index.ts";
 import { EcotoneError } from "../util/errors.ts";
-import { makePlan, specHash } from "./plan.ts";
-import { autoThreads, runShards, shardSeeds } from "./shards.ts";
-import type { ShardEvent } from "./shard.ts";
 import { RunAggregator } from "./aggregate.ts";
 import { ensureBaselines, type Baselines } from "./baselines.ts";
-import type { Classification } from "../metrics/classify.ts";
+import { makePlan, specHash, type RunPlan } from "./plan.ts";
+import type { ShardEvent } from "./shard.ts";
+import { autoThreads, runShards, shardSeeds } from "./shards.ts";
+import type { RunOptions, RunSummary } from "./summary.ts";
 
-export interface RunOptions {
-  store: Store;
-  threads?: number; // worker threads; default: all cores when there are enough seeds
-  signal?: AbortSignal; // abort = Ctrl-C: finished checkpoints stay, the run is marked interrupted
-  onProgress?: (step: number, total: number) => void;
-  onStage?: (what: string) => void; // e.g. "baseline mixture": a new stage of work begins
-  sweepId?: string;
-}
+export type { RunOptions, RunSummary } from "./summary.ts";
 
-export interface RunSummary {
-  runId: string;
-  name: string;
-  status: RunStatus;
-  steps: number;
-  seeds: number;
-  volatility: number;
-  performance: Record<string, Summary>; // final greedy accuracy per environment (trained and novel), over seeds
-  reward: Record<string, Summary>; // final expected reward per environment
-  final: Record<string, Summary>; // every metric at the last checkpoint, over seeds
-  classification: Classification | null; // the class at the last checkpoint, with bootstrap intervals over seeds
-  headline: Record<string, Summary>; // the behavioural, mechanism and continual-learning metrics at the last checkpoint
-  diverged: Divergence[];
-  env: { cueDecodability: number; labelAgreement: number | null }; // what the world's knobs mean in accuracy terms
-  lastStep: number; // last checkpoint written
-  baselines: Baselines["runIds"] | null; // the weighted-sum baselines' run ids, when trained
+/** The metrics a run of `spec` measures: the registered ones it enables and does not skip. */
+function metricsOf(plan: RunPlan): MetricDef[] {
+  return runMetrics(plan, { baselines: plan.spec.baselines }).filter((d) => !plan.spec.metrics.skip.includes(d.kind));
 }
 
 /** Trains a new run of `spec` (after its baselines, when the spec asks for them) and stores it. */
@@ -51,6 +32,7 @@ export async function runExperiment(spec: ExperimentSpec, o: RunOptions): Promis
   await o.store.createRun({
     id: runId, name: spec.name, specJson: JSON.stringify(spec), specHash: specHash(spec),
     seeds: spec.seeds, steps: spec.train.steps, volatility: plan.schedule.volatility, envs: plan.envNames, sweepId: o.sweepId ?? null,
+    metrics: runDescriptors(plan, metricsOf(plan)),
   });
   await o.store.writePhases(runId, plan.schedule.phases);
   return train(runId, spec, 0, undefined, o, baselines);
@@ -65,7 +47,9 @@ function stage(o: RunOptions, what: string): RunOptions {
 export async function resumeRun(runId: string, o: RunOptions): Promise<RunSummary> {
   const row = await o.store.getRun(runId);
   if (!row) throw new EcotoneError("E_NOT_FOUND", `no run with id ${runId}`);
-  const spec = parseSpec(JSON.parse(row.specJson), `run ${row.id}`);
+  const stored = JSON.parse(row.specJson);
+  await loadSpecPlugins(stored);
+  const spec = parseSpec(stored, `run ${row.id}`);
   if (row.status === "completed") return row.summary as RunSummary;
   const baselines = spec.baselines ? await ensureBaselines(spec, stage(o, "baseline"), runExperiment) : undefined;
   const saved = await o.store.loadState(row.id);
@@ -88,7 +72,8 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
 
   const diverged = new Map<number, Divergence>((await o.store.divergences(runId)).map((d) => [d.seed, d]));
   const specialist = baselines?.specialistCurves.map((c) => ({ init: c.acc[0]!, final: c.acc[c.acc.length - 1]! }));
-  const agg = new RunAggregator(plan, specialist);
+  const defs = metricsOf(plan);
+  const agg = new RunAggregator(plan, defs.filter((d): d is RunMetricDef => d.level === "run"), specialist);
   if (from > 0) agg.replay(await o.store.metrics(runId));
   const pending = new Map<number, (ShardEvent & { type: "checkpoint" })[]>();
   const progress = shards.map(() => from);
@@ -112,9 +97,9 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
       if (got.filter(Boolean).length < shards.length) return;
       pending.delete(ev.step);
       const metrics = mergeShards(got.map((g) => g.metrics));
-      agg.add(ev.step, metrics);
+      const runPoints = agg.add(ev.step, metrics);
       const state = got.every((g) => g.state) ? concat(got.map((g) => g.state!)) : undefined;
-      const points = [...toPoints(ev.step, metrics), ...agg.runPoints(ev.step)];
+      const points = [...toPoints(ev.step, metrics), ...runPoints];
       last = metrics;
       enqueue(async () => {
         await o.store.writeCheckpoint(runId, ev.step, points, state && new Uint8Array(state.buffer));
@@ -133,7 +118,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   }
   const interrupted = o.signal?.aborted === true && lastStep < total;
   if (!last) last = await lastMetrics(o.store, runId);
-  const summary = summarize(runId, spec, plan.schedule.volatility, interrupted ? "interrupted" : "completed", last, [...diverged.values()], lastStep, plan, agg.last ?? null);
+  const summary = summarize(runId, interrupted ? "interrupted" : "completed", last, [...diverged.values()], lastStep, plan, defs);
   summary.baselines = baselines?.runIds ?? null;
   if (interrupted) await o.store.setStatus(runId, "interrupted");
   else await o.store.finishRun(runId, "completed", summary);
@@ -169,18 +154,21 @@ async function lastMetrics(store: Store, runId: string): Promise<Record<string, 
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Float64Array.from(v, (x) => x ?? NaN)]));
 }
 
-function summarize(runId: string, spec: ExperimentSpec, volatility: number, status: RunStatus, m: Record<string, Float64Array>, diverged: Divergence[], lastStep: number, plan: ReturnType<typeof makePlan>, classification: Classification | null): RunSummary {
+/** The run's summary: metadata, every metric at the last checkpoint over seeds, and what the metrics add (performance, class...). */
+function summarize(runId: string, status: RunStatus, m: Record<string, Float64Array>, diverged: Divergence[], lastStep: number, plan: RunPlan, defs: MetricDef[]): RunSummary {
+  const { spec } = plan;
   const final = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, summarise(v)]));
-  const pick = (prefix: string) =>
-    Object.fromEntries(plan.allEnvNames.map((e) => [e, summarise(m[`${prefix}:${e}`] ?? [])]));
-  return {
-    runId, name: spec.name, status, steps: spec.train.steps, seeds: spec.seeds, volatility,
-    performance: pick("perf/acc"), reward: pick("perf/reward"),
-    final, classification,
-    headline: Object.fromEntries(Object.entries(final).filter(([k]) => /^(behav|route|rep|cl|ws|mature)\//.test(k))),
+  const headlines = new Set(runDescriptors(plan, defs).filter((d) => d.headline).map((d) => d.key));
+  const summary: RunSummary = {
+    runId, name: spec.name, status, steps: spec.train.steps, seeds: spec.seeds, volatility: plan.schedule.volatility,
+    performance: {}, reward: {}, classification: null,
+    final,
+    headline: Object.fromEntries(Object.entries(final).filter(([k]) => headlines.has(k))),
     baselines: null,
     diverged: diverged.sort((a, b) => a.seed - b.seed),
-    env: { cueDecodability: cueDecodability(plan.world), labelAgreement: plan.world.trained >= 2 ? labelAgreement(plan.world, 0, 1) : null },
+    env: plan.world.facts(),
     lastStep,
   };
+  for (const d of defs) if (d.summary) Object.assign(summary, d.summary(m, lastStep, plan));
+  return summary;
 }

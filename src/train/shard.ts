@@ -1,10 +1,10 @@
 // Trains one shard of an ensemble (a contiguous range of seeds) from start to finish, as a
-// stream of events. The same generator runs in-process or inside a worker thread.
+// stream of events. The same generator runs in-process or inside a worker thread. At every
+// checkpoint it hands the registered per-seed metrics a context that computes what they read
+// (probe outputs, counterfactual activations, per-environment gradients) once, on first use.
 import { numpy as np, tree } from "@jax-js/jax";
-import { weightedSum } from "../metrics/weightedsum.ts";
-import { SeedMeasures } from "../metrics/measure.ts";
-import { initParams, type Params } from "../models/mlp.ts";
-import { BatchBuilder } from "./batch.ts";
+import { runMetrics, type Measured, type SeedContext, type SeedMetric } from "../metrics/live/index.ts";
+import { BatchBuilder, headWeights } from "./batch.ts";
 import { initOptState, type OptState } from "./optim.ts";
 import type { RunPlan } from "./plan.ts";
 import { buildEval, buildProbeGrad, buildStep, type EvalFn, type ProbeGradFn, type StepFn } from "./step.ts";
@@ -14,7 +14,7 @@ export type ShardEvent =
   | { type: "diverged"; seed: number; step: number; env: string; what: string }
   | { type: "checkpoint"; step: number; metrics: Record<string, Float64Array>; state?: Float32Array };
 
-type Model = { params: Params; opt: OptState; ref?: Params };
+type Ensemble = { params: unknown; opt: OptState; ref?: unknown };
 
 /** Final probe outputs of the weighted-sum baselines, [S, envs·N, C] for the whole ensemble, same seeds. */
 export interface Reference {
@@ -22,66 +22,54 @@ export interface Reference {
   specialists?: Float32Array[]; // one per trained environment, trained on it alone
 }
 
+/** A probe set as the jitted functions take it: rows [1, M, D] and, with per-env heads, their head weights. */
+type Probe = { x: np.Array; heads?: np.Array };
+
 export class ShardTrainer {
   readonly seeds: number[];
-  private readonly plan: RunPlan;
+  readonly plan: RunPlan;
   private readonly batches: BatchBuilder;
   private readonly stepFn: StepFn;
   private readonly evalFn: EvalFn;
   private readonly evalHidden: EvalFn;
-  private readonly probeGrad: ProbeGradFn | undefined;
-  private readonly measures: SeedMeasures;
-  private cfX: np.Array;
-  private cfHeads: np.Array | undefined;
-  private envProbes: { x: np.Array; y: np.Array; heads?: np.Array }[];
-  private model: Model;
+  private probeGrad: ProbeGradFn | undefined;
+  private readonly metrics: { name: string; m: SeedMetric }[];
+  private readonly all: Probe; // every probe set, envs·N rows
+  private readonly cf: Probe; // counterfactual probes, E·N rows
+  private envProbes: (Probe & { y: np.Array })[] | undefined; // per trained env, for its gradient
+  private model: Ensemble;
   private readonly diverged: (number | undefined)[]; // step at which each seed diverged
   private lossSum: Float64Array;
   private lossCount = 0;
-  private probeX: np.Array;
-  private probeHeads: np.Array | undefined;
   private readonly phaseStarts: Set<number>;
-
   private readonly reference: Reference | undefined; // sliced to this shard's seeds
 
   constructor(plan: RunPlan, seeds: number[], reference?: Reference) {
-    const { spec, arch } = plan;
+    const { spec, model, probes, world } = plan;
     this.plan = plan;
     this.seeds = seeds;
     this.batches = new BatchBuilder(plan, seeds);
-    this.stepFn = buildStep({ arch, optim: spec.train, objectives: plan.kinds, dropout: spec.model.dropout > 0, l1: spec.model.l1 });
-    this.evalFn = buildEval(arch, false);
-    const params = initParams(arch, spec.seed, seeds);
+    this.stepFn = buildStep({ model, optim: spec.train, objectives: plan.kinds });
+    this.evalFn = buildEval(model, false);
+    this.evalHidden = buildEval(model, true);
+    const params = model.init(spec.seed, seeds);
     this.model = { params, opt: initOptState(spec.train, params) };
     this.diverged = seeds.map(() => undefined);
     this.lossSum = new Float64Array(seeds.length);
-    const { probes } = plan;
-    this.probeX = np.array(probes.x).reshape([1, probes.envs * probes.n, arch.input]);
-    const probeEnvs = Int32Array.from({ length: probes.envs * probes.n }, (_, m) => Math.floor(m / probes.n));
-    this.probeHeads = arch.heads > 1 ? this.batches.headWeights(probeEnvs) : undefined;
     this.phaseStarts = new Set(plan.schedule.phases.map((p) => p.start));
-    const per = probes.envs * probes.n * spec.world.classes, mine = (a: Float32Array) => a.slice(seeds[0]! * per, (seeds[seeds.length - 1]! + 1) * per);
+    const per = probes.envs * probes.n * world.classes, mine = (a: Float32Array) => a.slice(seeds[0]! * per, (seeds[seeds.length - 1]! + 1) * per);
     this.reference = reference && { mixture: reference.mixture && mine(reference.mixture), specialists: reference.specialists?.map(mine) };
+    const rowsOf = (envs: number, n: number) => Int32Array.from({ length: envs * n }, (_, m) => Math.floor(m / n));
+    this.all = this.probe(probes.x, rowsOf(probes.envs, probes.n));
+    this.cf = this.probe(probes.cf, rowsOf(world.trained, probes.n));
+    this.metrics = runMetrics(plan, { baselines: !!reference })
+      .filter((d) => d.level === "seed" && !spec.metrics.skip.includes(d.kind))
+      .map((d) => ({ name: d.kind, m: (d as Extract<typeof d, { level: "seed" }>).create(plan, seeds) }));
+  }
 
-    // Counterfactual probes (every content under every trained cue) and per-environment probe sets.
-    const E = plan.world.trained, N = probes.n, C = spec.world.classes;
-    this.evalHidden = buildEval(arch, true);
-    this.cfX = np.array(probes.cf).reshape([1, E * N, arch.input]);
-    this.cfHeads = arch.heads > 1 ? this.batches.headWeights(Int32Array.from({ length: E * N }, (_, m) => Math.floor(m / N))) : undefined;
-    this.measures = new SeedMeasures(
-      { S: seeds.length, E, N, C, widths: arch.widths, mechN: Math.min(spec.metrics.mechanismProbes, N) },
-      probes.cfLabels, plan.windowSteps,
-    );
-    this.probeGrad = spec.metrics.conflict && E > 1 ? buildProbeGrad(arch) : undefined;
-    this.envProbes = !this.probeGrad ? [] : Array.from({ length: E }, (_, e) => {
-      const y = new Float32Array(N * C);
-      for (let i = 0; i < N; i++) y[i * C + probes.labels[e * N + i]!] = 1;
-      return {
-        x: np.array(probes.x.subarray(e * N * arch.input, (e + 1) * N * arch.input)).reshape([1, N, arch.input]),
-        y: np.array(y).reshape([1, N, C]),
-        heads: arch.heads > 1 ? this.batches.headWeights(new Int32Array(N).fill(e)) : undefined,
-      };
-    });
+  private probe(x: Float32Array, envs: Int32Array): Probe {
+    const H = this.plan.model.heads;
+    return { x: np.array(x).reshape([1, envs.length, this.plan.world.inputDim]), heads: H > 1 ? headWeights(H, envs) : undefined };
   }
 
   /** Trains steps [from, to), yielding progress, divergences and every checkpoint in between. */
@@ -98,13 +86,13 @@ export class ShardTrainer {
   /** One training step t (0-based). Yields a divergence event for each seed whose loss turns non-finite. */
   *step(t: number): Generator<ShardEvent> {
     const { plan } = this;
-    if (plan.kinds.has("preference") && this.phaseStarts.has(t)) {
-      // DPO's reference policy is the model as it stood when this phase began.
-      if (this.model.ref) tree.dispose(this.model.ref);
-      this.model.ref = tree.ref(this.model.params);
+    if (plan.kinds.some((d) => d.reference === "phase") && this.phaseStarts.has(t)) {
+      // The reference policy is the model as it stood when this phase began.
+      if (this.model.ref) tree.dispose(this.model.ref as any);
+      this.model.ref = tree.ref(this.model.params as any);
     }
     const batch = this.batches.build(t);
-    const ref = this.model.ref ? { p: tree.ref(this.model.ref) } : {};
+    const ref = this.model.ref ? { p: tree.ref(this.model.ref as any) } : {};
     const [params, opt, lossArr] = this.stepFn(this.model.params, this.model.opt, ref, batch, np.array(t + 1));
     this.model.params = params;
     this.model.opt = opt;
@@ -128,158 +116,152 @@ export class ShardTrainer {
     return e >= 0 ? this.plan.envNames[e]! : "mixture";
   }
 
-  /** Evaluates every probe set; returns per-seed metrics (NaN for diverged seeds). */
+  /** Runs every per-seed metric on the models as they stand; NaN for diverged seeds. */
   checkpoint(step: number, wantState: boolean): ShardEvent {
-    const { probes, allEnvNames } = this.plan;
-    const S = this.seeds.length, C = this.plan.spec.world.classes, N = probes.n;
-    const probs = this.outputs(); // [S, envs·N, C]
-    const metrics: Record<string, Float64Array> = {};
-    allEnvNames.forEach((name, e) => {
-      const acc = new Float64Array(S), reward = new Float64Array(S), loss = new Float64Array(S);
-      for (let s = 0; s < S; s++) {
-        let hits = 0, pr = 0, nll = 0;
-        for (let i = 0; i < N; i++) {
-          const o = ((s * probes.envs + e) * N + i) * C, y = probes.labels[e * N + i]!;
-          let best = 0;
-          for (let c = 1; c < C; c++) if (probs[o + c]! > probs[o + best]!) best = c;
-          hits += +(best === y);
-          pr += probs[o + y]!;
-          nll -= Math.log(Math.max(probs[o + y]!, 1e-30));
-        }
-        const dead = this.diverged[s] !== undefined || !Number.isFinite(pr);
-        acc[s] = dead ? NaN : hits / N; // greedy accuracy against the clean teacher
-        reward[s] = dead ? NaN : pr / N; // expected 0/1 reward of the stochastic policy
-        loss[s] = dead ? NaN : nll / N; // cross-entropy on the clean label
-      }
-      metrics[`perf/acc:${name}`] = acc;
-      metrics[`perf/reward:${name}`] = reward;
-      metrics[`perf/loss:${name}`] = loss;
-    });
-    Object.assign(metrics, this.measure(step));
-    if (this.reference) {
-      const { probes, world } = this.plan;
-      const ws = weightedSum(probs, this.reference, { S, C, N, E: probes.envs, trained: world.trained, labels: probes.labels, names: allEnvNames });
-      for (const v of Object.values(ws)) this.diverged.forEach((d, s) => { if (d !== undefined) v[s] = NaN; });
-      Object.assign(metrics, ws);
-    }
+    const S = this.seeds.length;
     const trainLoss = new Float64Array(S);
     for (let s = 0; s < S; s++) trainLoss[s] = this.diverged[s] !== undefined || !this.lossCount ? NaN : this.lossSum[s]! / this.lossCount;
-    metrics["train/loss"] = trainLoss;
+    const ctx = this.context(step, trainLoss);
+    const metrics: Record<string, Float64Array> = {};
+    for (const { name, m } of this.metrics) Object.assign(metrics, perSeed(name, m.measure(ctx), S));
+    for (const v of Object.values(metrics)) this.diverged.forEach((d, s) => { if (d !== undefined) v[s] = NaN; });
     this.lossSum = new Float64Array(S);
     this.lossCount = 0;
     return { type: "checkpoint", step, metrics, state: wantState ? this.state() : undefined };
   }
 
+  /** The checkpoint context: each quantity computed on first use, then shared by every metric. */
+  private context(step: number, trainLoss: Float64Array): SeedContext {
+    const once = <T>(f: () => T) => { let v: T | undefined, done = false; return () => (done ? v! : ((done = true), (v = f()))); };
+    return {
+      step, plan: this.plan, seeds: this.seeds, trainLoss, reference: this.reference,
+      outputs: once(() => this.outputs()),
+      counterfactual: once(() => this.counterfactual()),
+      readoutNorm: once(() => this.plan.model.readoutNorm?.(this.model.params)),
+      envGradients: once(() => this.envGradients()),
+    };
+  }
+
   /** The current ensemble parameters, borrowed: take `tree.ref` to keep them past the next step. */
-  params(): Params {
+  params(): any {
     return this.model.params;
   }
 
   /** Frees every array this trainer holds. */
   dispose(): void {
-    tree.dispose([this.model.params, this.model.opt, this.model.ref ?? [], this.probeX, this.probeHeads ?? [], this.cfX, this.cfHeads ?? [], this.envProbes]);
+    tree.dispose([this.model.params, this.model.opt, this.model.ref ?? [], this.all, this.cf, this.envProbes ?? []] as any);
   }
 
   /** The models' output distributions on every probe set: [S, envs·N, C]. */
   outputs(): Float32Array {
-    const [probs, hidden] = this.evalFn(tree.ref(this.model.params), this.probeX.ref, this.probeHeads ? { w: this.probeHeads.ref } : {});
+    const [probs, hidden] = this.evalFn(tree.ref(this.model.params as any), this.all.x.ref, this.all.heads ? { w: this.all.heads.ref } : {});
     tree.dispose(hidden);
     return probs.dataSync() as Float32Array;
   }
 
-  /** The behavioural and mechanism metrics of this checkpoint (NaN for diverged seeds). */
-  private measure(step: number): Record<string, Float64Array> {
+  /** Probabilities on the counterfactual probes [S, E·N, C], and the hidden representations on the first mechN contents of each cue. */
+  private counterfactual(): { probs: Float32Array; hidden: Float32Array[]; mechN: number } {
     const { plan } = this;
     const S = this.seeds.length, E = plan.world.trained, N = plan.probes.n, mechN = Math.min(plan.spec.metrics.mechanismProbes, N);
-    const [cfArr, hiddenArr] = this.evalHidden(tree.ref(this.model.params), this.cfX.ref, this.cfHeads ? { w: this.cfHeads.ref } : {});
-    const cf = cfArr.dataSync() as Float32Array; // [S, E·N, C]
-    // Keep the first mechN contents of every cue variant: [S, E·mechN, width].
+    const [cfArr, hiddenArr] = this.evalHidden(tree.ref(this.model.params as any), this.cf.x.ref, this.cf.heads ? { w: this.cf.heads.ref } : {});
     const hidden = hiddenArr.map((h, l) => {
-      const W = plan.arch.widths[l]!, all = h.dataSync() as Float32Array, out = new Float32Array(S * E * mechN * W);
+      const W = plan.model.hidden[l]!, all = h.dataSync() as Float32Array, out = new Float32Array(S * E * mechN * W); // [S, E·mechN, W]
       for (let s = 0; s < S; s++) for (let e = 0; e < E; e++)
         out.set(all.subarray(((s * E + e) * N) * W, ((s * E + e) * N + mechN) * W), ((s * E + e) * mechN) * W);
       return out;
     });
-    const head = this.model.params.head.w.ref.dataSync() as Float32Array; // [S, H, heads·C]
-    const H = plan.arch.widths[plan.arch.widths.length - 1]!, K = head.length / (S * H);
-    const headNorm = new Float32Array(S * H);
-    for (let i = 0; i < S * H; i++) {
-      let n = 0;
-      for (let k = 0; k < K; k++) n += head[i * K + k]! ** 2;
-      headNorm[i] = Math.sqrt(n);
-    }
-    const out = this.measures.measure({ step, cf, hidden, headNorm, conflict: this.conflict() });
-    for (let s = 0; s < S; s++) if (this.diverged[s] !== undefined) for (const v of Object.values(out)) v[s] = NaN;
-    return out;
+    return { probs: cfArr.dataSync() as Float32Array, hidden, mechN };
   }
 
-  /** Mean pairwise cosine between the environments' gradients, per seed. */
-  private conflict(): Float64Array | undefined {
-    if (!this.probeGrad) return undefined;
-    const S = this.seeds.length;
-    const grads = this.envProbes.map((p) => (tree.leaves(this.probeGrad!(tree.ref(this.model.params), p.x.ref, p.y.ref, p.heads ? { w: p.heads.ref } : {})) as np.Array[]).map((g) => g.dataSync() as Float32Array));
-    const E = grads.length, out = new Float64Array(S);
-    const dot = (a: Float32Array[], b: Float32Array[], s: number) => {
-      let d = 0;
-      a.forEach((leaf, i) => { const k = leaf.length / S, o = s * k; for (let j = 0; j < k; j++) d += leaf[o + j]! * b[i]![o + j]!; });
-      return d;
-    };
-    for (let s = 0; s < S; s++) {
-      let sum = 0, pairs = 0;
-      for (let a = 0; a < E; a++) for (let b = a + 1; b < E; b++, pairs++)
-        sum += dot(grads[a]!, grads[b]!, s) / Math.sqrt(dot(grads[a]!, grads[a]!, s) * dot(grads[b]!, grads[b]!, s));
-      out[s] = sum / pairs;
-    }
-    return out;
+  /** Per trained env, the gradient of the clean cross-entropy on its probes, per leaf [S, ...]. */
+  private envGradients(): Float32Array[][] {
+    const { plan } = this;
+    const { probes, world, model } = plan;
+    const N = probes.n, C = world.classes, D = world.inputDim;
+    this.probeGrad ??= buildProbeGrad(model);
+    this.envProbes ??= Array.from({ length: world.trained }, (_, e) => {
+      const y = new Float32Array(N * C);
+      for (let i = 0; i < N; i++) y[i * C + probes.labels[e * N + i]!] = 1;
+      return {
+        x: np.array(probes.x.subarray(e * N * D, (e + 1) * N * D)).reshape([1, N, D]),
+        y: np.array(y).reshape([1, N, C]),
+        heads: model.heads > 1 ? headWeights(model.heads, new Int32Array(N).fill(e)) : undefined,
+      };
+    });
+    return this.envProbes.map((p) =>
+      (tree.leaves(this.probeGrad!(tree.ref(this.model.params as any), p.x.ref, p.y.ref, p.heads ? { w: p.heads.ref } : {}) as any) as np.Array[]).map((g) => g.dataSync() as Float32Array));
   }
 
   private leaves(): np.Array[] {
-    return tree.leaves({ p: this.model.params, o: this.model.opt, r: this.model.ref ?? {} }) as np.Array[];
+    return tree.leaves({ p: this.model.params, o: this.model.opt, r: this.model.ref ?? {} } as any) as np.Array[];
   }
 
-  /** Everything needed to resume, seed by seed: [leaf values…, divergence step, measurement state…]. */
+  /**
+   * Everything needed to resume, seed by seed: [leaf values…, divergence step, then per stateful
+   * metric: its number of parts, and each part as its length then its values].
+   */
   state(): Float32Array {
     const leaves = this.leaves().map((a) => a.ref.dataSync() as Float32Array);
     const S = this.seeds.length;
-    const extra = Array.from({ length: S }, (_, s) => this.measures.stateOf(s));
-    const per = leaves.reduce((n, l) => n + l.length / S, 0) + 1 + extra[0]!.reduce((n, p) => n + p.length, 0);
-    const out = new Float32Array(S * per);
-    for (let s = 0; s < S; s++) {
-      let o = s * per;
-      for (const l of leaves) {
-        const k = l.length / S;
-        out.set(l.subarray(s * k, (s + 1) * k), o);
-        o += k;
+    const rows = Array.from({ length: S }, (_, s) => {
+      const out: Float32Array[] = [];
+      for (const l of leaves) out.push(l.subarray((s * l.length) / S, ((s + 1) * l.length) / S));
+      out.push(Float32Array.of(this.diverged[s] ?? -1));
+      for (const { m } of this.metrics) {
+        if (!m.state) continue;
+        const ps = m.state(s);
+        out.push(Float32Array.of(ps.length));
+        for (const p of ps) out.push(Float32Array.of(p.length), p);
       }
-      out[o++] = this.diverged[s] ?? -1;
-      for (const p of extra[s]!) { out.set(p, o); o += p.length; }
-    }
+      return out;
+    });
+    const per = rows[0]!.reduce((n, p) => n + p.length, 0);
+    if (rows.some((r) => r.reduce((n, p) => n + p.length, 0) !== per)) throw new Error("state: seeds of one shard saved states of different sizes");
+    const out = new Float32Array(S * per);
+    let o = 0;
+    for (const r of rows) for (const p of r) { out.set(p, o); o += p.length; }
     return out;
   }
 
   /** Restores a state written by state() (for these seeds), as it stood after step `step`. */
   restore(state: Float32Array, step: number): void {
-    if (this.plan.kinds.has("preference") && !this.model.ref) this.model.ref = tree.ref(this.model.params);
+    if (this.plan.kinds.some((d) => d.reference === "phase") && !this.model.ref) this.model.ref = tree.ref(this.model.params as any);
     const leaves = this.leaves();
     const S = this.seeds.length;
     const sizes = leaves.map((a) => a.size / S);
-    const extraSizes = this.measures.stateSizes(step, this.plan.checkpoints);
-    const per = sizes.reduce((a, b) => a + b, 0) + 1 + extraSizes.reduce((a, b) => a + b, 0);
-    if (state.length !== S * per) throw new Error(`saved state has ${state.length} values, expected ${S * per}`);
+    if (state.length % S !== 0) throw new Error(`saved state has ${state.length} values, not a multiple of ${S} seeds`);
+    const per = state.length / S;
     const fresh = sizes.map((k) => new Float32Array(S * k));
-    const extra: Float32Array[][] = [];
+    const parts: Float32Array[][][] = this.metrics.map(() => []); // [metric][seed][part]
     for (let s = 0; s < S; s++) {
       let o = s * per;
       sizes.forEach((k, i) => { fresh[i]!.set(state.subarray(o, o + k), s * k); o += k; });
       const d = state[o++]!;
       this.diverged[s] = d >= 0 ? d : undefined;
-      extra.push(extraSizes.map((k) => { const part = state.slice(o, o + k); o += k; return part; }));
+      this.metrics.forEach(({ m }, i) => {
+        if (!m.state) return;
+        const n = state[o++]!, mine: Float32Array[] = [];
+        for (let j = 0; j < n; j++) { const len = state[o++]!; mine.push(state.slice(o, o + len)); o += len; }
+        parts[i]![s] = mine;
+      });
+      if (o !== (s + 1) * per) throw new Error(`saved state does not match this run's model and metrics (seed ${this.seeds[s]})`);
     }
-    this.measures.restore(step, this.plan.checkpoints, extra);
-    const [, def] = tree.flatten({ p: this.model.params, o: this.model.opt, r: this.model.ref ?? {} });
+    this.metrics.forEach(({ m }, i) => m.restore?.(step, parts[i]!));
+    const [, def] = tree.flatten({ p: this.model.params, o: this.model.opt, r: this.model.ref ?? {} } as any);
     const arrays = fresh.map((f, i) => np.array(f).reshape(leaves[i]!.shape));
-    tree.dispose({ p: this.model.params, o: this.model.opt, r: this.model.ref ?? {} });
-    const m = tree.unflatten(def, arrays) as { p: Params; o: OptState; r: Params | {} };
-    this.model = { params: m.p, opt: m.o, ref: "layers" in m.r ? m.r : undefined };
+    tree.dispose({ p: this.model.params, o: this.model.opt, r: this.model.ref ?? {} } as any);
+    const m = tree.unflatten(def, arrays) as { p: unknown; o: OptState; r: unknown };
+    const hasRef = this.model.ref !== undefined;
+    this.model = { params: m.p, opt: m.o, ref: hasRef ? m.r : undefined };
   }
+}
+
+/** A seed metric's values as [S] arrays: a run-level number (seed −1) is not a per-seed value here. */
+function perSeed(name: string, m: Measured, S: number): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (!(v instanceof Float64Array) || v.length !== S) throw new Error(`metric ${name}: ${k} must be a Float64Array of ${S} values (one per seed of the shard)`);
+    out[k] = v;
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 // Worker-thread entry: trains one shard and streams its events to the parent.
 import { parentPort, workerData } from "node:worker_threads";
 import { init } from "@jax-js/jax";
+import { loadSpecPlugins } from "../components/plugins.ts";
 import { parseSpec } from "../experiment/load.ts";
 import { makePlan } from "./plan.ts";
 import { ShardTrainer, type Reference } from "./shard.ts";
@@ -16,6 +17,7 @@ export interface ShardJob {
 
 const job = workerData as ShardJob;
 await init("wasm");
+await loadSpecPlugins(job.spec); // a plugin's components must be registered in this thread too
 const trainer = new ShardTrainer(makePlan(parseSpec(job.spec)), job.seeds, job.reference);
 if (job.state) trainer.restore(job.state, job.from);
 let stopped = false;

@@ -10,6 +10,17 @@ import { loadSweep } from "../../src/sweep/spec.ts";
 import { EcotoneError } from "../../src/util/errors.ts";
 
 /** Asserts that `fn` throws an E_SPEC EcotoneError whose message contains every fragment. */
+async function rejectsSpec(p: Promise<unknown>, ...fragments: (string | RegExp)[]): Promise<void> {
+  let message = "";
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof EcotoneError, `expected an EcotoneError, got ${String(e)}`);
+    assert.equal(e.code, "E_SPEC");
+    message = e.message;
+    return true;
+  });
+  for (const f of fragments) assert.ok(typeof f === "string" ? message.includes(f) : f.test(message), `message ${JSON.stringify(message)} lacks ${String(f)}`);
+}
+
 function throwsSpec(fn: () => unknown, ...fragments: (string | RegExp)[]): string {
   let message = "";
   assert.throws(fn, (e: unknown) => {
@@ -188,35 +199,35 @@ describe("loadSpec", () => {
     return p;
   };
 
-  it("gives E_SPEC naming the file for a YAML syntax error", () => {
+  it("gives E_SPEC naming the file for a YAML syntax error", async () => {
     const p = file("broken.yaml", "name: x\nworld: { content: 3\ntrain:\n  lr: [\n");
-    throwsSpec(() => loadSpec(p), `${p}: not valid YAML`);
+    await rejectsSpec(loadSpec(p), `${p}: not valid YAML`);
   });
 
-  it("gives E_SPEC naming the path for a missing file", () => {
+  it("gives E_SPEC naming the path for a missing file", async () => {
     const p = join(dir, "nope.yaml");
-    throwsSpec(() => loadSpec(p), `cannot read spec file: ${p}`);
+    await rejectsSpec(loadSpec(p), `cannot read spec file: ${p}`);
   });
 
-  it("gives E_SPEC with the file name and the misspelt key", () => {
+  it("gives E_SPEC with the file name and the misspelt key", async () => {
     const p = file("typo.yaml", "schedule:\n  kind: blocks\n  phaseStep: 10\n");
-    throwsSpec(() => loadSpec(p), `${p}: invalid spec`, `unknown key "phaseStep"`, `did you mean "phaseSteps"`);
+    await rejectsSpec(loadSpec(p), `${p}: invalid spec`, `unknown key "phaseStep"`, `did you mean "phaseSteps"`);
   });
 
-  it("gives E_SPEC for a document that is not a mapping", () => {
-    throwsSpec(() => loadSpec(file("scalar.yaml", "hello\n")), "(top level)");
+  it("gives E_SPEC for a document that is not a mapping", async () => {
+    await rejectsSpec(loadSpec(file("scalar.yaml", "hello\n")), "(top level)");
   });
 
-  it("names the experiment after the file when the spec has no name", () => {
-    assert.equal(loadSpec(file("my-exp.yaml", "seeds: 2\n")).name, "my-exp");
+  it("names the experiment after the file when the spec has no name", async () => {
+    assert.equal((await loadSpec(file("my-exp.yaml", "seeds: 2\n"))).name, "my-exp");
   });
 
-  it("keeps the name written in the file", () => {
-    assert.equal(loadSpec(file("other.yaml", "name: given\n")).name, "given");
+  it("keeps the name written in the file", async () => {
+    assert.equal((await loadSpec(file("other.yaml", "name: given\n"))).name, "given");
   });
 
-  it("loads a JSON spec", () => {
-    const spec = loadSpec(file("j.json", JSON.stringify({ seeds: 3, envs: [{ name: "X", objective: "reward" }] })));
+  it("loads a JSON spec", async () => {
+    const spec = await loadSpec(file("j.json", JSON.stringify({ seeds: 3, envs: [{ name: "X", objective: "reward" }] })));
     assert.equal(spec.seeds, 3);
     assert.equal(spec.name, "j");
     assert.deepEqual(spec.envs, [{ name: "X", objective: { kind: "reward", baseline: "mean" } }]);
@@ -229,20 +240,20 @@ describe("examples/*.yaml", () => {
   it("has at least one example", () => assert.ok(files.length > 0));
   const isSweep = (f: string) => /^grid:/m.test(readFileSync(join(dir, f), "utf8"));
   for (const f of files) {
-    it(`loads ${f}`, () => {
+    it(`loads ${f}`, async () => {
       if (isSweep(f)) {
-        assert.ok(loadSweep(join(dir, f)).cells.length > 1);
-        assert.ok(loadSweep(join(dir, f), { quick: true }).cells.length >= 1);
+        assert.ok((await loadSweep(join(dir, f))).cells.length > 1);
+        assert.ok((await loadSweep(join(dir, f), { quick: true })).cells.length >= 1);
         return;
       }
-      const spec = loadSpec(join(dir, f));
+      const spec = await loadSpec(join(dir, f));
       assert.ok(spec.envs.length >= 1);
       assert.equal(typeof spec.name, "string");
     });
   }
-  it("loads quickstart.yaml with its written values", () => {
+  it("loads quickstart.yaml with its written values", async () => {
     const raw = YAML.parse(readFileSync(join(dir, "quickstart.yaml"), "utf8"));
-    const spec = loadSpec(join(dir, "quickstart.yaml"));
+    const spec = await loadSpec(join(dir, "quickstart.yaml"));
     assert.equal(spec.name, basename("quickstart.yaml", ".yaml"));
     assert.deepEqual(spec.envs.map((e) => e.objective.kind), raw.envs.map((e: any) => (typeof e.objective === "string" ? e.objective : e.objective.kind)));
     assert.deepEqual(spec.schedule, raw.schedule);

@@ -6,7 +6,9 @@ import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSpec, openStore, parseSpec, runExperiment } from "../../src/index.ts";
+import { loadSpec, parseSpec } from "../../src/experiment/load.ts";
+import { openStore } from "../../src/store/index.ts";
+import { runExperiment } from "../../src/train/run.ts";
 
 export interface Case { name: string; file?: string; over: Record<string, any> }
 
@@ -40,7 +42,7 @@ function merge(base: any, over: any): any {
 
 /** Per metric key: the number of points and a hash of (step, seed, value) in store order. */
 export async function fingerprint(c: Case, threads?: number): Promise<Record<string, Record<string, string>>> {
-  const spec = c.file ? parseSpec(merge(loadSpec(c.file), c.over), c.name) : parseSpec(c.over, c.name);
+  const spec = c.file ? parseSpec(merge(await loadSpec(c.file), c.over), c.name) : parseSpec(c.over, c.name);
   const store = await openStore(join(mkdtempSync(join(tmpdir(), "ecotone-identity-")), "runs.db"));
   const runs: Record<string, Record<string, string>> = {};
   try {

@@ -27,7 +27,7 @@ const sweepYaml = (name: string, steps: number, grid: string) => `name: ${name}\
 describe("ecotone sweep", () => {
   it("killed with SIGKILL mid-sweep and started again: no completed cell is repeated or lost", async () => {
     const spec = specFile("kill.yaml", sweepYaml("kill", 300, "grid:\n  world.distinguishability: [0, 1]\n  model.bottleneck: [0, 4]"));
-    const sweepId = loadSweep(spec).id;
+    const sweepId = (await loadSweep(spec)).id;
     const db = join(dir, "kill/runs.db");
     const args = ["sweep", spec, "--store", db, "--workers", "2", "--json"];
     // Its own process group, so the kill takes the sweep and every cell process at once (kill -9 of the tree).

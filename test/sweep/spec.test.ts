@@ -90,18 +90,18 @@ describe("sweep expansion", () => {
     assert.throws(() => expandSweep({ base: tinyBase() }, { quick: true }), specErr(/--quick needs a quick: section/));
   });
 
-  it("reads base from a file next to the sweep spec, and names the sweep after its file", () => {
+  it("reads base from a file next to the sweep spec, and names the sweep after its file", async () => {
     const dir = tempDir("spec");
     writeFileSync(join(dir, "exp.yaml"), `name: exp\n${tinyBaseYaml().replace(/^ {2}/gm, "")}\n`);
     writeFileSync(join(dir, "pd.yaml"), "base: exp.yaml\ngrid:\n  world.similarity: [0, 1]\n");
-    const s = loadSweep(join(dir, "pd.yaml"));
+    const s = await loadSweep(join(dir, "pd.yaml"));
     assert.equal(s.name, "pd");
     assert.equal(s.cells.length, 2);
     assert.equal(s.cells[0]!.spec.name, "exp");
     assert.equal(s.cells[1]!.spec.world.similarity, 1);
     assert.equal(s.cells[1]!.spec.world.content, 12);
     writeFileSync(join(dir, "bad.yaml"), "base: nope.yaml\n");
-    assert.throws(() => loadSweep(join(dir, "bad.yaml")), specErr(/cannot read base spec file: .*nope\.yaml/));
+    await assert.rejects(loadSweep(join(dir, "bad.yaml")), specErr(/cannot read base spec file: .*nope\.yaml/));
   });
 
   const errors: [string, unknown, RegExp][] = [

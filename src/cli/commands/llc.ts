@@ -17,7 +17,7 @@ export default async function (target: string, o: LlcOpts): Promise<void> {
   const isSpec = /\.(ya?ml|json)$/i.test(target) && existsSync(target);
   if (isSpec || o.trajectory) {
     let spec;
-    if (isSpec) spec = loadSpec(target);
+    if (isSpec) spec = await loadSpec(target);
     else {
       const store = await openStore(o.store);
       try {

@@ -13,7 +13,7 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
   if (o.resume && (specPath || o.seeds || o.steps || o.baselines))
     throw new EcotoneError("E_ARGS", "run --resume continues the stored spec: it takes no spec file, --seeds, --steps or --baselines");
   // Validate everything before the store is touched: a bad spec leaves nothing behind.
-  let spec = specPath && !o.resume ? loadSpec(specPath) : undefined;
+  let spec = specPath && !o.resume ? await loadSpec(specPath) : undefined;
   if (spec && (o.seeds || o.steps || o.baselines))
     spec = parseSpec({ ...spec, seeds: o.seeds ?? spec.seeds, train: { ...spec.train, steps: o.steps ?? spec.train.steps }, baselines: o.baselines || spec.baselines }, specPath);
   const store = await openStore(o.store);

@@ -45,7 +45,7 @@ export default async function (specPath: string, o: StabilityOpts): Promise<void
   if (o.map === undefined && (o.out || o.grid || o.lrRange || o.momentumRange)) throw new EcotoneError("E_ARGS", "stability: -o, --grid, --lr-range and --momentum-range draw the map: use them with --map lr,momentum");
   const ext = o.out ? extname(o.out).toLowerCase() : "";
   if (o.out && ext !== ".svg" && ext !== ".png") throw new EcotoneError("E_ARGS", `stability: -o must end in .svg or .png, got ${o.out}`);
-  let spec = loadSpec(specPath);
+  let spec = await loadSpec(specPath);
   if (o.seeds || o.steps) spec = parseSpec({ ...spec, seeds: o.seeds ?? spec.seeds, train: { ...spec.train, steps: o.steps ?? spec.train.steps } }, specPath);
   const perturb = o.map === undefined ? parseDimensions(o.perturb ?? DIMENSIONS.join(",")) : undefined;
   const grid = o.grid === undefined ? mapDefaults.grid : parseGrid(o.grid);

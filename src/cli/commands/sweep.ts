@@ -12,7 +12,7 @@ interface Opts { store: string; workers?: number; json?: boolean; quick?: boolea
 
 export default async function (specPath: string, o: Opts): Promise<void> {
   // Validate every cell before the store is touched: a bad spec leaves nothing behind.
-  const sweep = loadSweep(specPath, { quick: o.quick });
+  const sweep = await loadSweep(specPath, { quick: o.quick });
   const store = await openStore(o.store);
   const reporter = defaultReporter();
   const tty = process.stderr.isTTY === true && !process.env.CI;

@@ -1,0 +1,57 @@
+// Behaviour on the counterfactual probes (the same content under every trained cue) over the
+// decomposition's late window: what depends on the cue (conditionality) and what on time (churn).
+// The classes are read from the alignment with the teachers (robust to near-tie flicker and soft
+// outputs); the Jensen–Shannon decomposition of the output distributions is reported beside it.
+import { alignment } from "../alignment.ts";
+import { decompose } from "../decomposition.ts";
+import { defineMetric } from "./metric.ts";
+
+export const behaviour = defineMetric({
+  name: "behaviour",
+  level: "seed",
+  keys: [
+    { key: "behav/cond", title: "conditionality", axis: "normalised", headline: true, panel: "behaviour" },
+    { key: "behav/churn", title: "churn", axis: "normalised", headline: true, panel: "behaviour" },
+    { key: "behav/condJs", title: "conditionality (JS decomposition)", axis: "normalised", panel: "behaviour (Jensen–Shannon)" },
+    { key: "behav/churnJs", title: "churn (JS decomposition)", axis: "normalised", panel: "behaviour (Jensen–Shannon)" },
+    { key: "behav/stableCondJs", title: "stable conditionality (JS decomposition)", axis: "normalised", panel: "behaviour (Jensen–Shannon)" },
+    { key: "behav/generalismJs", title: "generalism (JS decomposition)", axis: "normalised", panel: "behaviour (Jensen–Shannon)" },
+  ],
+  create(plan, seeds) {
+    const S = seeds.length, E = plan.world.trained, N = plan.probes.n, C = plan.world.classes;
+    const labels = plan.probes.cfLabels;
+    const targets = new Float32Array(E * N * C); // [E, N, C] one-hot targets
+    labels.forEach((y, i) => (targets[i * C + y] = 1));
+    let window: { step: number; cf: Float32Array }[] = [];
+    const inWindow = (t: number, step: number) => t > step - plan.windowSteps;
+    return {
+      measure(ctx) {
+        window.push({ step: ctx.step, cf: ctx.counterfactual().probs });
+        window = window.filter((w) => inWindow(w.step, ctx.step));
+        const dims = { T: window.length, S, E, N, C };
+        const al = alignment(window.map((w) => w.cf), labels, dims);
+        const dec = decompose(window.map((w) => w.cf), targets, dims);
+        return {
+          "behav/cond": al.cond,
+          "behav/churn": al.churn,
+          "behav/condJs": dec.perSeed.conditionalityNorm,
+          "behav/churnJs": dec.perSeed.churnNorm,
+          "behav/stableCondJs": dec.perSeed.stableConditionalityNorm,
+          "behav/generalismJs": dec.perSeed.generalism,
+        };
+      },
+      state: (s) => window.map((w) => w.cf.subarray(s * E * N * C, (s + 1) * E * N * C)),
+      restore(step, parts) {
+        const steps = plan.checkpoints.filter((t) => t <= step && inWindow(t, step));
+        window = steps.map((t, i) => ({ step: t, cf: join(parts.map((p) => p[i]!)) }));
+      },
+    };
+  },
+});
+
+/** Concatenates equal-sized per-seed parts into one [S, ...] array. */
+export function join(parts: Float32Array[]): Float32Array {
+  const size = parts[0]?.length ?? 0, out = new Float32Array(parts.length * size);
+  parts.forEach((p, s) => out.set(p, s * size));
+  return out;
+}

@@ -1,0 +1,101 @@
+// Mechanism, on the hidden representations' response to the counterfactual probes (the first
+// `metrics.mechanismProbes` contents under every trained cue): is the environment decodable at
+// each layer, are units selective for one environment, do the environments use the same units,
+// how similar are the representations across cues and across time, how many dimensions they use.
+import { linearCka } from "../cka.ts";
+import { ldaDecodability } from "../probe.ts";
+import { participationRatio } from "../rank.ts";
+import { maskOverlap, selectiveFraction, unitSelectivity } from "../selectivity.ts";
+import { join } from "./behaviour.ts";
+import { defineMetric, type SeedContext } from "./metric.ts";
+
+export const mechanismDefaults = {
+  topUnits: 0.1, // share of units in each environment's attribution mask
+  selective: 0.5, // selectivity index above which a unit counts as environment-selective (μ_max ≥ 3 μ_rest)
+};
+
+/** Rows of the representation per cue: the env of each row of [E·mechN, width]. */
+const cueOfRow = (E: number, mechN: number) => Int32Array.from({ length: E * mechN }, (_, m) => Math.floor(m / mechN));
+
+export const routing = defineMetric({
+  name: "routing",
+  level: "seed",
+  keys: [
+    { key: "route/decode:{layer}", title: "cue decodability at {layer} (LDA probe)", axis: "accuracy", range: [0, 1], headline: true, panel: "routing: cue decodability, selectivity, mask overlap" },
+    { key: "route/selective", title: "environment-selective units", axis: "fraction", range: [0, 1], panel: "routing: cue decodability, selectivity, mask overlap" },
+    { key: "route/maskOverlap", title: "attribution-mask overlap between environments", axis: "overlap", range: [0, 1], panel: "routing: cue decodability, selectivity, mask overlap" },
+  ],
+  create(plan, seeds) {
+    const S = seeds.length, E = plan.world.trained, widths = plan.model.hidden;
+    return {
+      measure(ctx: SeedContext) {
+        const { hidden, mechN } = ctx.counterfactual();
+        const M = E * mechN, labels = cueOfRow(E, mechN), out: Record<string, Float64Array> = {};
+        widths.forEach((H, l) => {
+          const dec = new Float64Array(S);
+          for (let s = 0; s < S; s++) dec[s] = E > 1 ? ldaDecodability(hidden[l]!.subarray(s * M * H, (s + 1) * M * H), labels, M, H, E) : NaN;
+          out[`route/decode:L${l + 1}`] = dec;
+        });
+        const H = widths[widths.length - 1]!, rep = hidden[widths.length - 1]!, norm = ctx.readoutNorm();
+        const sel = new Float64Array(S), overlap = new Float64Array(S);
+        for (let s = 0; s < S; s++) {
+          const r = rep.subarray(s * M * H, (s + 1) * M * H); // [E·mechN, H]
+          if (E > 1) {
+            const u = unitSelectivity(r, labels, M, H, "index", E).map((v) => (Number.isNaN(v) ? 0 : v));
+            sel[s] = selectiveFraction(u, mechanismDefaults.selective);
+            overlap[s] = norm ? maskOverlap(attribution(r, norm.subarray(s * H, (s + 1) * H), E, mechN, H), E, H, mechanismDefaults.topUnits) : NaN;
+          } else [sel[s], overlap[s]] = [NaN, NaN];
+        }
+        out["route/selective"] = sel;
+        out["route/maskOverlap"] = overlap;
+        return out;
+      },
+    };
+  },
+});
+
+export const representation = defineMetric({
+  name: "representation",
+  level: "seed",
+  keys: [
+    { key: "rep/ckaEnv", title: "CKA across cues", axis: "CKA", range: [0, 1], headline: true, panel: "representation: CKA across cues and across checkpoints" },
+    { key: "rep/ckaTime", title: "CKA with the previous checkpoint", axis: "CKA", range: [0, 1], panel: "representation: CKA across cues and across checkpoints" },
+    { key: "rep/dim", title: "representation dimension (participation ratio)", axis: "dimensions", panel: "representation dimension (participation ratio)" },
+  ],
+  create(plan, seeds) {
+    const S = seeds.length, E = plan.world.trained, widths = plan.model.hidden, H = widths[widths.length - 1]!;
+    let prev: Float32Array | undefined; // [S, E·mechN, H] the last representation at the previous checkpoint
+    return {
+      measure(ctx) {
+        const { hidden, mechN } = ctx.counterfactual();
+        const M = E * mechN, rep = hidden[widths.length - 1]!;
+        const ckaEnv = new Float64Array(S), ckaTime = new Float64Array(S), dim = new Float64Array(S);
+        for (let s = 0; s < S; s++) {
+          const r = rep.subarray(s * M * H, (s + 1) * M * H); // [E·mechN, H]
+          if (E > 1) {
+            let cka = 0, pairs = 0;
+            for (let a = 0; a < E; a++)
+              for (let b = a + 1; b < E; b++, pairs++)
+                cka += linearCka(r.subarray(a * mechN * H, (a + 1) * mechN * H), r.subarray(b * mechN * H, (b + 1) * mechN * H), mechN, H, H);
+            ckaEnv[s] = cka / pairs;
+          } else ckaEnv[s] = NaN;
+          ckaTime[s] = prev ? linearCka(prev.subarray(s * M * H, (s + 1) * M * H), r, M, H, H) : NaN;
+          dim[s] = participationRatio(r, M, H);
+        }
+        prev = rep.slice();
+        return { "rep/ckaEnv": ckaEnv, "rep/ckaTime": ckaTime, "rep/dim": dim };
+      },
+      state: (s) => (prev ? [prev.subarray((s * prev.length) / S, ((s + 1) * prev.length) / S)] : []),
+      restore: (_step, parts) => { prev = parts[0]?.length ? join(parts.map((p) => p[0]!)) : undefined; },
+    };
+  },
+});
+
+/** Attribution of unit h to env e: mean |activation| on e's probes × the unit's outgoing weight norm. [E, H] */
+function attribution(r: Float32Array, headNorm: Float32Array, E: number, n: number, H: number): Float64Array {
+  const a = new Float64Array(E * H);
+  for (let e = 0; e < E; e++)
+    for (let i = 0; i < n; i++)
+      for (let h = 0; h < H; h++) a[e * H + h]! += (Math.abs(r[(e * n + i) * H + h]!) * headNorm[h]!) / n;
+  return a;
+}

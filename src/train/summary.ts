@@ -1,0 +1,33 @@
+// What a run reports when it stops, and the options every way of running one takes. Kept apart
+// from run.ts so that the baselines (which run.ts trains first) can name them without a cycle.
+import type { Summary } from "../metrics/bootstrap.ts";
+import type { Classification } from "../metrics/classify.ts";
+import type { Divergence, RunStatus, Store } from "../store/index.ts";
+
+export interface RunOptions {
+  store: Store;
+  threads?: number; // worker threads; default: all cores when there are enough seeds
+  signal?: AbortSignal; // abort = Ctrl-C: finished checkpoints stay, the run is marked interrupted
+  onProgress?: (step: number, total: number) => void;
+  onStage?: (what: string) => void; // e.g. "baseline mixture": a new stage of work begins
+  sweepId?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  steps: number;
+  seeds: number;
+  volatility: number;
+  performance: Record<string, Summary>; // final greedy accuracy per environment (trained and novel), over seeds
+  reward: Record<string, Summary>; // final expected reward per environment
+  final: Record<string, Summary>; // every metric at the last checkpoint, over seeds
+  classification: Classification | null; // the class at the last checkpoint, with bootstrap intervals over seeds
+  headline: Record<string, Summary>; // the metrics whose descriptor is a headline, at the last checkpoint
+  diverged: Divergence[];
+  env: { cueDecodability: number; labelAgreement: number | null }; // what the world's knobs mean in accuracy terms
+  lastStep: number; // last checkpoint written
+  baselines: { mixture: string; specialists: Record<string, string> } | null; // the weighted-sum baselines' run ids, when trained
+  [extra: string]: unknown; // fields a plugin metric's summary() adds
+}
