@@ -20,7 +20,8 @@ export function keysAt(schema: z.ZodType, path: Path, input: unknown): string[] 
       case "union": {
         // a discriminated union picks the option whose literal matches; otherwise the first object option
         const opts: any[] = def.options;
-        s = opts.find((o) => { const k = o?._zod?.def?.shape?.kind?._zod?.def; return k && v && k.values?.includes(v.kind); }) ?? opts[0];
+        const literal = (o: any) => { let k = o?._zod?.def?.shape?.kind?._zod?.def; while (k && !k.values && k.innerType) k = k.innerType._zod.def; return k; }; // through .default()
+        s = opts.find((o) => { const k = literal(o); return k && v && k.values?.includes(v.kind); }) ?? opts[0];
         continue;
       }
       case "object":

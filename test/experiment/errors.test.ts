@@ -73,7 +73,9 @@ describe("EcotoneError", () => {
 
 describe("keysAt", () => {
   const cases: [string, (string | number)[], unknown, string[]][] = [
-    ["the top level", [], {}, Object.keys(experimentSchema.shape)],
+    ["the top level", [], {}, Object.keys(experimentSchema().shape)],
+    ["the default world (teacher)", ["world"], {}, ["kind", "content", "cue", "classes", "distinguishability", "similarity", "labelNoise", "seed"]],
+    ["the default model (mlp)", ["model"], {}, ["kind", "hidden", "bottleneck", "heads", "dropout", "l1"]],
     ["train (through a default)", ["train"], {}, Object.keys(trainSchema.shape)],
     ["a blocks schedule", ["schedule"], { schedule: { kind: "blocks" } }, ["kind", "phaseSteps", "order"]],
     ["a markov schedule", ["schedule"], { schedule: { kind: "markov" } }, ["kind", "switchProb", "start"]],
@@ -83,7 +85,7 @@ describe("keysAt", () => {
     ["a leaf", ["seeds"], {}, []],
   ];
   for (const [what, path, input, want] of cases) {
-    it(`lists the keys of ${what}`, () => assert.deepEqual(keysAt(experimentSchema, path, input), want));
+    it(`lists the keys of ${what}`, () => assert.deepEqual(keysAt(experimentSchema(input), path, input), want));
   }
 });
 

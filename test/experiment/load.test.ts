@@ -153,7 +153,7 @@ describe("parseSpec: defaults", () => {
     assert.deepEqual(spec.envs, [{ name: "A", objective: { kind: "sft" } }, { name: "B", objective: { kind: "sft" } }]);
     assert.deepEqual(spec.schedule, { kind: "blocks", phaseSteps: 200 });
     assert.deepEqual(spec.novel, []);
-    assert.deepEqual(spec.world, { content: 24, cue: 8, classes: 8, distinguishability: 1, similarity: 0, labelNoise: 0, seed: 0 });
+    assert.deepEqual(spec.world, { kind: "teacher", content: 24, cue: 8, classes: 8, distinguishability: 1, similarity: 0, labelNoise: 0, seed: 0 });
   });
 
   it("treats undefined and null like an empty spec", () => {

@@ -40,7 +40,7 @@ describe("weighted-sum baselines", () => {
     assert.deepEqual(b.baselines, a.baselines);
     assert.equal((await store.listRuns()).length, runs + 1); // only the new main run
     // The mixture optimiser is beaten by each specialist on that specialist's own environment.
-    for (const e of ["A", "B"]) assert.ok(a.headline[`ws/mixtureVsSpecialist:${e}`]!.mean < -0.1, e);
-    for (const k of ["ws/jsMixture", "ws/jsSpecialist", "mature/level:A"]) assert.ok(Number.isFinite(a.headline[k]!.mean), k);
+    for (const e of ["A", "B"]) assert.ok(a.final[`ws/mixtureVsSpecialist:${e}`]!.mean < -0.1, e);
+    for (const k of ["ws/jsMixture", "ws/jsSpecialist", "mature/level:A"]) assert.ok(Number.isFinite(a.final[k]!.mean), k);
   });
 });

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { grad, init, numpy as np, tree } from "@jax-js/jax";
-import { arch, initParams, modelSchema, type Params } from "../../src/models/mlp.ts";
-import type { ObjectiveKind } from "../../src/objectives/index.ts";
+import { Mlp, modelSchema, type Params } from "../../src/models/mlp.ts";
+import { objectives } from "../../src/objectives/index.ts";
 import { trainSchema } from "../../src/train/config.ts";
 import { stepLoss, type StepBatch, type StepConfig } from "../../src/train/step.ts";
 import { Rng } from "../../src/util/rng.ts";
@@ -19,34 +19,36 @@ const oneHot = (rng: Rng, rows: number) => {
   return a;
 };
 
-function makeBatch(kind: ObjectiveKind, heads: boolean, dropout: boolean, rng: Rng): StepBatch {
-  const ones = f64(new Float32Array(B).fill(1), [1, B]);
-  const b: StepBatch = { x: f64(randn(rng, S * B * D), [S, B, D]), obj: { mask: {} } };
-  if (kind === "sft") [b.obj.mask.sft, b.obj.target] = [ones, f64(oneHot(rng, S * B), [S, B, C])];
-  if (kind === "reward") {
-    b.obj.mask.reward = ones;
-    b.obj.rewards = f64(Float32Array.from({ length: S * B * C }, () => rng.uniform()), [S, B, C]);
-    b.obj.gumbel = f64(randn(rng, S * B * C), [S, B, C]);
-    b.obj.useBaseline = f64(new Float32Array(B).fill(1), [1, B]);
-  }
-  if (kind === "preference") {
-    b.obj.mask.preference = ones;
-    b.obj.chosen = f64(oneHot(rng, S * B), [S, B, C]);
-    b.obj.rejected = f64(oneHot(rng, S * B), [S, B, C]);
-    b.obj.beta = f64(new Float32Array(B).fill(0.7), [1, B]);
-  }
+type Kind = "sft" | "reward" | "preference";
+
+function makeBatch(kind: Kind, heads: boolean, dropout: boolean, rng: Rng): StepBatch {
+  const mask = f64(new Float32Array(B).fill(1), [1, B]);
+  const b: StepBatch = { x: f64(randn(rng, S * B * D), [S, B, D]), obj: {} };
+  if (kind === "sft") b.obj.sft = { mask, t: { target: f64(oneHot(rng, S * B), [S, B, C]) } };
+  if (kind === "reward")
+    b.obj.reward = { mask, t: {
+      rewards: f64(Float32Array.from({ length: S * B * C }, () => rng.uniform()), [S, B, C]),
+      gumbel: f64(randn(rng, S * B * C), [S, B, C]),
+      useBaseline: f64(new Float32Array(B).fill(1), [1, B]),
+    } };
+  if (kind === "preference")
+    b.obj.preference = { mask, t: {
+      chosen: f64(oneHot(rng, S * B), [S, B, C]),
+      rejected: f64(oneHot(rng, S * B), [S, B, C]),
+      beta: f64(new Float32Array(B).fill(0.7), [1, B]),
+    } };
   if (heads) {
     const w = new Float32Array(B * E);
     for (let i = 0; i < B; i++) w[i * E + (i % E)] = 1;
     b.heads = f64(w, [1, B, E, 1]);
   }
-  if (dropout) b.dropout = [f64(Float32Array.from({ length: S * B * 8 }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7)), [S, B, 8])];
+  if (dropout) b.noise = [f64(Float32Array.from({ length: S * B * 8 }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7)), [S, B, 8])];
   return b;
 }
 
 const toF64 = (p: Params): Params => tree.map((a: np.Array) => a.astype(np.float64), p) as Params;
 
-const cases: [string, ObjectiveKind, Record<string, unknown>][] = [
+const cases: [string, Kind, Record<string, unknown>][] = [
   ["sft, plain MLP", "sft", {}],
   ["reward (REINFORCE with baseline)", "reward", {}],
   ["preference (DPO against a reference)", "preference", {}],
@@ -59,12 +61,12 @@ describe("stepLoss gradients match central finite differences (float64)", () => 
   for (const [name, kind, model] of cases)
     it(name, () => {
       const spec = modelSchema.parse({ hidden: [8], ...model });
-      const a = arch(spec, D, C, E);
-      const c: StepConfig = { arch: a, optim: trainSchema.parse({}), objectives: new Set([kind]), dropout: spec.dropout > 0, l1: spec.l1 };
+      const net = new Mlp(spec, { input: D, classes: C, envs: E });
+      const c: StepConfig = { model: net, optim: trainSchema.parse({}), objectives: [objectives.get(kind)] };
       const rng = new Rng(7, kind.length, Object.keys(model).length);
       const batch = makeBatch(kind, spec.heads === "per-env", spec.dropout > 0, rng);
-      const p = toF64(initParams(a, 3, [0, 1]));
-      const ref = kind === "preference" ? toF64(initParams(a, 4, [0, 1])) : undefined;
+      const p = toF64(net.init(3, [0, 1]));
+      const ref = kind === "preference" ? toF64(net.init(4, [0, 1])) : undefined;
       const loss = (q: Params) => stepLoss(c, q, ref ? tree.ref(ref) : undefined, tree.ref(batch)).sum();
       const g = grad(loss)(tree.ref(p));
       const [pl, def] = tree.flatten(p) as [np.Array[], any];
