@@ -3,7 +3,6 @@
 // may also be a list of them). Loading one registers its components. Every process that parses
 // the spec loads them (the CLI, worker threads, sweep cell processes), and a plugin's source is
 // part of the run's identity: its hash enters the spec hash.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -50,17 +49,4 @@ export async function loadSpecPlugins(spec: unknown): Promise<void> {
   if (Array.isArray(paths)) await loadPlugins(paths.filter((p): p is string => typeof p === "string"));
 }
 
-/** A hash of the plugins' sources, in order: a changed plugin makes a different experiment. */
-export function pluginsHash(paths: readonly string[]): string {
-  const h = createHash("sha256");
-  for (const p of paths) {
-    let text: Buffer;
-    try {
-      text = readFileSync(p);
-    } catch {
-      throw specError(`plugin not found: ${p}`);
-    }
-    h.update(p).update("\0").update(text).update("\0");
-  }
-  return h.digest("hex");
-}
+export { pluginsHash } from "./hash.ts";

@@ -1,13 +1,23 @@
 // Fixed probe sets, generated once per run from the world seed: every checkpoint evaluates the
 // same inputs, so changes over time are changes of the model, not of the sample.
 import { Rng, STREAM } from "../util/rng.ts";
-import type { TeacherWorld } from "./teacher.ts";
 import type { ProbeSet } from "./world.ts";
+
+/** What the probes read of a cue world (the teacher family): a structural type, so teacher.ts can import this file. */
+interface CueWorld {
+  readonly family: { content: number; cue: number; seed: number };
+  readonly envs: readonly { prototype: Float64Array }[];
+  readonly trained: number;
+  readonly inputDim: number;
+  writeCue(e: number, rng: Rng, out: Float32Array, off: number, noise?: Float64Array): void;
+  label(e: number, x: ArrayLike<number>, off?: number): number;
+  sample(e: number, rng: Rng, x: Float32Array, off: number): number;
+}
 
 // Counterfactual probes here: the content of env 0's probes under every trained env's cue (the
 // same cue noise draw), labelled by each env's rule.
 
-export function makeProbes(world: TeacherWorld, n: number): ProbeSet {
+export function makeProbes(world: CueWorld, n: number): ProbeSet {
   const E = world.envs.length, T = world.trained, D = world.inputDim;
   const { content, cue } = world.family;
   const x = new Float32Array(E * n * D), labels = new Int32Array(E * n);
@@ -35,7 +45,7 @@ export function makeProbes(world: TeacherWorld, n: number): ProbeSet {
  * nearest-prototype rule, which is Bayes-optimal here (isotropic noise, equal-norm prototypes,
  * equal priors). Chance is 1/envs at distinguishability 0; 1 at distinguishability 1.
  */
-export function cueDecodability(world: TeacherWorld, samples = 20_000): number {
+export function cueDecodability(world: CueWorld, samples = 20_000): number {
   const T = world.trained, { cue } = world.family;
   if (T < 2) return 1;
   const rng = new Rng(world.family.seed, STREAM.probe, 7_777_777);
@@ -57,7 +67,7 @@ export function cueDecodability(world: TeacherWorld, samples = 20_000): number {
 }
 
 /** Fraction of inputs on which two trained environments' teachers agree (task similarity in accuracy terms). */
-export function labelAgreement(world: TeacherWorld, a: number, b: number, samples = 5_000): number {
+export function labelAgreement(world: CueWorld, a: number, b: number, samples = 5_000): number {
   const rng = new Rng(world.family.seed, STREAM.probe, 8_888_888);
   const x = new Float32Array(world.family.content);
   let same = 0;

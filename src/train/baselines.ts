@@ -5,6 +5,7 @@ import { init } from "@jax-js/jax";
 import { loadSpecPlugins } from "../components/plugins.ts";
 import { parseSpec } from "../experiment/load.ts";
 import type { ExperimentSpec } from "../experiment/schema.ts";
+import { accuracyKey } from "../metrics/live/index.ts";
 import type { Store } from "../store/index.ts";
 import { EcotoneError } from "../util/errors.ts";
 import { makePlan, specHash } from "./plan.ts";
@@ -45,7 +46,7 @@ export async function ensureBaselines(spec: ExperimentSpec, o: RunOptions, run: 
   for (const s of specs.specialists) specialists.push(await one(s));
   const curves = await Promise.all(specialists.map(async (id, e) => {
     const env = spec.envs[e]!.name;
-    const pts = await o.store.metrics(id, { keys: [`perf/acc:${env}`] });
+    const pts = await o.store.metrics(id, { keys: [accuracyKey(env)] });
     const steps = [...new Set(pts.map((p) => p.step))].sort((a, b) => a - b);
     const acc = steps.map((t) => Float64Array.from({ length: spec.seeds }, (_, g) => pts.find((p) => p.step === t && p.seed === g)?.value ?? NaN));
     return { steps, acc };

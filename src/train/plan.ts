@@ -1,7 +1,7 @@
 // Everything a run derives from its spec, deterministically: the world, the schedule, the probes,
 // the model, the objectives. Workers rebuild it from the spec instead of receiving it.
 import { createHash } from "node:crypto";
-import { pluginsHash } from "../components/plugins.ts";
+import { pluginsHash } from "../components/hash.ts";
 import { worlds, type ProbeSet, type World } from "../envs/index.ts";
 import type { Config, ExperimentSpec } from "../experiment/schema.ts";
 import { windowSteps } from "../metrics/live/config.ts";

@@ -6,6 +6,7 @@ import type { RunPlan } from "../../train/plan.ts";
 import { maturityNow } from "../maturity.ts";
 import { continualNow, type Timeline } from "../timeline.ts";
 import { defineMetric, type RunContext } from "./metric.ts";
+import { accuracyKey } from "./perf.ts";
 
 /** Every seed's accuracy on the trained environments at every checkpoint so far. */
 class Timelines {
@@ -16,16 +17,16 @@ class Timelines {
   add(step: number, values: Record<string, Float64Array>): void {
     this.seeds.forEach((t, s) => {
       t.steps.push(step);
-      t.acc.push(this.plan.envNames.map((e) => values[`perf/acc:${e}`]![s]!));
+      t.acc.push(this.plan.envNames.map((e) => values[accuracyKey(e)]![s]!));
     });
   }
   replay(points: MetricPoint[]): void {
-    const acc = new Map<string, number>();
-    for (const p of points) if (p.key.startsWith("perf/acc:")) acc.set(`${p.seed}|${p.step}|${p.key}`, p.value ?? NaN);
+    const acc = new Map<string, number>(), keys = new Set(this.plan.envNames.map(accuracyKey));
+    for (const p of points) if (keys.has(p.key)) acc.set(`${p.seed}|${p.step}|${p.key}`, p.value ?? NaN);
     for (const step of [...new Set(points.map((p) => p.step))].sort((a, b) => a - b))
       this.seeds.forEach((t, s) => {
         t.steps.push(step);
-        t.acc.push(this.plan.envNames.map((e) => acc.get(`${s}|${step}|perf/acc:${e}`) ?? NaN));
+        t.acc.push(this.plan.envNames.map((e) => acc.get(`${s}|${step}|${accuracyKey(e)}`) ?? NaN));
       });
   }
 }

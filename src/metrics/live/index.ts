@@ -15,6 +15,7 @@ import { weightedSum } from "./weightedsum.ts";
 export type { Measured, MetricDef, MetricDescriptor, RunContext, RunMetric, RunMetricDef, SeedContext, SeedMetric, SeedMetricDef } from "./metric.ts";
 export { defineMetric } from "./metric.ts";
 export { classificationOf } from "./classes.ts";
+export { accuracyKey } from "./perf.ts";
 
 export const metrics = new Registry<MetricDef>("metric");
 for (const m of [perf, behaviour, classes, routing, conflict, representation, continual, maturity, weightedSum, trainLoss]) metrics.add(m);

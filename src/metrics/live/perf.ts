@@ -2,6 +2,9 @@
 import { summarise } from "../bootstrap.ts";
 import { defineMetric } from "./metric.ts";
 
+/** The key of greedy accuracy on env: what other metrics (continual learning, maturity) and the baselines read. */
+export const accuracyKey = (env: string) => `perf/acc:${env}`;
+
 export const perf = defineMetric({
   name: "perf",
   level: "seed",
@@ -38,7 +41,7 @@ export const perf = defineMetric({
           reward[s] = dead ? NaN : pr / N;
           loss[s] = dead ? NaN : nll / N;
         }
-        out[`perf/acc:${name}`] = acc;
+        out[accuracyKey(name)] = acc;
         out[`perf/reward:${name}`] = reward;
         out[`perf/loss:${name}`] = loss;
       });
