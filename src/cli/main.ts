@@ -40,6 +40,7 @@ program.command("run")
   .option("--resume <runId>", "continue an interrupted run from its last checkpoint")
   .option("--baselines", "also train the mixture model and one specialist per environment (the weighted-sum test)")
   .option("--out <dir>", "export folder (default: <store folder>/exports/<runId>)")
+  .option("--allow-large", "run a spec beyond the resource limits (memory, steps, stored values) on purpose")
   .option("--json", "print one JSON object on stdout; progress goes to stderr")
   .action(async (spec, opts) => (await import("./commands/run.ts")).default(spec, opts));
 
@@ -56,6 +57,7 @@ program.command("sweep")
   .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
   .option("--workers <n>", "cells run at once, one process each (default: available cores)", int("--workers"))
   .option("--quick", "apply the spec's quick: overrides (fewer steps, seeds or values)")
+  .option("--allow-large", "run a sweep beyond the resource limits (cells, memory, steps, stored values) on purpose")
   .option("--json", "print one JSON object on stdout at the end; progress goes to stderr")
   .action(async (spec, opts) => (await import("./commands/sweep.ts")).default(spec, opts));
 

@@ -16,6 +16,7 @@ export interface CellJob {
   spec: ExperimentSpec;
   resume?: string; // run id
   fault?: Fault;
+  allowLarge?: boolean; // lift the soft resource limits (the sweep was checked with the same flag)
 }
 
 export type ToCell = CellJob | { type: "stop" }; // stop: interrupt the current run at its next step

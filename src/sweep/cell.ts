@@ -45,7 +45,7 @@ async function runCell(job: CellJob): Promise<void> {
   };
   try {
     await loadSpecPlugins(job.spec); // the cell's plugins, registered in this process
-    const opts = { store: cellStore(store, job, (id) => (runId = id)), threads: 1, signal: ac.signal, onProgress, sweepId: job.sweepId };
+    const opts = { store: cellStore(store, job, (id) => (runId = id)), threads: 1, signal: ac.signal, onProgress, sweepId: job.sweepId, allowLarge: job.allowLarge };
     const s = job.resume ? await resumeRun(job.resume, opts) : await runExperiment(job.spec, opts);
     send({ type: "done", key: job.key, runId: s.runId, status: s.status === "completed" ? "completed" : "interrupted" });
   } catch (e) {

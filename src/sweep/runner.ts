@@ -40,6 +40,7 @@ export interface SweepRunOptions {
   onProgress?: (done: number, total: number) => void; // training steps across all cells
   onCell?: (ev: CellEvent) => void;
   faults?: Fault[]; // test-only: see Fault
+  allowLarge?: boolean; // cells beyond the resource limits run anyway (the sweep was checked with the same flag)
 }
 
 export interface SweepOutcome {
@@ -172,7 +173,7 @@ async function runJobs(sweep: Sweep, jobs: Job[], o: SweepRunOptions): Promise<{
         if (proc?.dead) await retire(); // it crashed with its last cell: a fresh process for the next
         if (!proc) pool.add((proc = new CellProcess(store.url)));
         const key = job.cell.key;
-        const msg: CellJob = { type: "cell", sweepId: sweep.id, key, spec: job.cell.spec, resume: job.resume, fault: o.faults?.find((f) => key.includes(f.match)) };
+        const msg: CellJob = { type: "cell", sweepId: sweep.id, key, spec: job.cell.spec, resume: job.resume, fault: o.faults?.find((f) => key.includes(f.match)), allowLarge: o.allowLarge };
         const r = await proc.run(msg, (step) => { active.set(key, step); progress(); }, o.signal);
         if (r.type === "not-sent") break; // aborted before it started: it stays for the next start
         job.resume ? resumed++ : ran++;

@@ -7,6 +7,7 @@ import { basename, dirname, extname, resolve } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { loadPlugins, resolvePlugins } from "../components/plugins.ts";
+import { budgetDefaults, checkBudget } from "../experiment/budget.ts";
 import { formatIssues } from "../experiment/errors.ts";
 import { parseSpec } from "../experiment/load.ts";
 import { experimentSchema, type ExperimentSpec } from "../experiment/schema.ts";
@@ -58,17 +59,17 @@ export interface Sweep {
 }
 
 /** Reads a YAML sweep spec (and loads the plugins its base names); `quick` applies its `quick:` overrides. Throws E_SPEC; writes nothing. */
-export async function loadSweep(path: string, o: { quick?: boolean } = {}): Promise<Sweep> {
+export async function loadSweep(path: string, o: { quick?: boolean; allowLarge?: boolean } = {}): Promise<Sweep> {
   const doc = readYaml(path, "sweep spec");
   if (doc && typeof doc === "object" && !Array.isArray(doc) && !("name" in doc)) (doc as any).name = basename(path, extname(path));
   const base = (doc as any)?.base;
   const [spec, dir] = typeof base === "string" ? [readYaml(resolve(dirname(path), base), "base spec") as any, dirname(resolve(dirname(path), base))] : [base, dirname(path)];
   if (Array.isArray(spec?.plugins) && spec.plugins.every((p: unknown) => typeof p === "string")) await loadPlugins(resolvePlugins(spec.plugins, dir));
-  return expandSweep(doc, { source: path, dir: dirname(path), quick: o.quick });
+  return expandSweep(doc, { source: path, dir: dirname(path), quick: o.quick, allowLarge: o.allowLarge });
 }
 
 /** Expands a sweep spec object into validated cells (see loadSweep). `dir` resolves a `base:` file path. */
-export function expandSweep(input: unknown, o: { source?: string; dir?: string; quick?: boolean } = {}): Sweep {
+export function expandSweep(input: unknown, o: { source?: string; dir?: string; quick?: boolean; allowLarge?: boolean } = {}): Sweep {
   const source = o.source ?? "sweep";
   const r = sweepSchema.safeParse(input ?? {});
   if (!r.success) throw specError(`${source}: invalid sweep spec\n  ` + formatIssues(sweepSchema, r.error.issues, input).join("\n  "));
@@ -103,9 +104,12 @@ export function expandSweep(input: unknown, o: { source?: string; dir?: string; 
   if (new Set(lens).size > 1)
     throw specError(`${source}: zip: lists must have one length, got ${zipPaths.map((p, i) => `${p}: ${lens[i]}`).join(", ")}`);
 
+  const zipLen = lens[0] ?? 1;
+  const count = gridPaths.reduce((n, p) => n * grid[p]!.length, zipLen);
+  if (count > budgetDefaults.cells && !o.allowLarge)
+    throw specError(`${source}: the sweep has ${count.toLocaleString("en")} cells (${[...gridPaths.map((p) => `${p}: ${grid[p]!.length}`), ...(zipPaths.length ? [`zip: ${zipLen}`] : [])].join(" × ")}), more than the limit of ${budgetDefaults.cells.toLocaleString("en")}; pass --allow-large to run it anyway`);
   const cells: Cell[] = [];
   const seen = new Map<string, number>();
-  const zipLen = lens[0] ?? 1;
   for (const combo of product(gridPaths.map((p) => grid[p]!))) {
     for (let j = 0; j < zipLen; j++) {
       const params: Record<string, unknown> = {};
@@ -116,7 +120,9 @@ export function expandSweep(input: unknown, o: { source?: string; dir?: string; 
       seen.set(key, cells.length);
       const obj = structuredClone(filled);
       for (const [p, v] of Object.entries(params)) setPath(obj, p, v);
-      cells.push({ key, params, spec: parseSpec(obj, `${source}: cell ${key}`) });
+      const spec = parseSpec(obj, `${source}: cell ${key}`);
+      checkBudget(spec, { allowLarge: o.allowLarge, source: `${source}: cell ${key}` });
+      cells.push({ key, params, spec });
     }
   }
   if (s.diagram)

@@ -32,14 +32,35 @@ export interface Baselines {
   specialistCurves: { steps: number[]; acc: Float64Array[] }[]; // per env: accuracy on it over checkpoints, [step] → [seed]
 }
 
-/** Trains (or finds in the store) every baseline, then reads back what the main run compares against. */
-export async function ensureBaselines(spec: ExperimentSpec, o: RunOptions, run: (s: ExperimentSpec, o: RunOptions) => Promise<RunSummary>): Promise<Baselines> {
+/** A baseline run stopped before it finished (Ctrl-C): the main run stops too, resumable. */
+export class BaselineInterrupted extends Error {
+  constructor(readonly runId: string) {
+    super(`baseline run ${runId} was interrupted`);
+  }
+}
+
+/** How the runner trains a run: a fresh one, or the rest of an interrupted one. */
+export interface Runner {
+  run(s: ExperimentSpec, o: RunOptions): Promise<RunSummary>;
+  resume(runId: string, o: RunOptions): Promise<RunSummary>;
+}
+
+/**
+ * Trains (or finds in the store) every baseline, then reads back what the main run compares
+ * against. A completed baseline of the same spec is reused; an interrupted one is resumed, so an
+ * interrupt during the baselines loses nothing. Throws BaselineInterrupted when one is stopped.
+ */
+export async function ensureBaselines(spec: ExperimentSpec, o: RunOptions, runner: Runner): Promise<Baselines> {
   const specs = baselineSpecs(spec);
   const one = async (s: ExperimentSpec): Promise<string> => {
     const hash = specHash(s);
-    const done = (await o.store.listRuns({ name: s.name, status: "completed" })).find((r) => r.specHash === hash);
+    const mine = (await o.store.listRuns({ name: s.name })).filter((r) => r.specHash === hash);
+    const done = mine.find((r) => r.status === "completed");
     if (done) return done.id;
-    return (await run(s, o)).runId;
+    const stopped = mine.find((r) => r.status === "interrupted");
+    const r = stopped ? await runner.resume(stopped.id, o) : await runner.run(s, o);
+    if (r.status !== "completed") throw new BaselineInterrupted(r.runId);
+    return r.runId;
   };
   const mixture = await one(specs.mixture);
   const specialists: string[] = [];

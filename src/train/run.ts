@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { init } from "@jax-js/jax";
 import { loadSpecPlugins } from "../components/plugins.ts";
+import { checkBudget } from "../experiment/budget.ts";
 import { parseSpec } from "../experiment/load.ts";
 import type { ExperimentSpec } from "../experiment/schema.ts";
 import { summarise } from "../metrics/bootstrap.ts";
@@ -10,7 +11,7 @@ import { runDescriptors, runMetrics, type MetricDef, type RunMetricDef } from ".
 import type { Divergence, MetricPoint, RunStatus, Store } from "../store/index.ts";
 import { EcotoneError } from "../util/errors.ts";
 import { RunAggregator } from "./aggregate.ts";
-import { ensureBaselines, type Baselines } from "./baselines.ts";
+import { BaselineInterrupted, ensureBaselines, type Baselines } from "./baselines.ts";
 import { makePlan, specHash, type RunPlan } from "./plan.ts";
 import type { ShardEvent } from "./shard.ts";
 import { autoThreads, runShards, shardSeeds } from "./shards.ts";
@@ -25,17 +26,38 @@ function metricsOf(plan: RunPlan): MetricDef[] {
 
 /** Trains a new run of `spec` (after its baselines, when the spec asks for them) and stores it. */
 export async function runExperiment(spec: ExperimentSpec, o: RunOptions): Promise<RunSummary> {
-  const baselines = spec.baselines ? await ensureBaselines(spec, stage(o, "baseline"), runExperiment) : undefined;
-  o.onStage?.(spec.name);
+  checkBudget(spec, { allowLarge: o.allowLarge });
   const runId = "r" + randomUUID().replace(/-/g, "").slice(0, 11);
   const plan = makePlan(spec);
+  // The run exists before its baselines train, so an interrupt during them leaves a run to resume.
   await o.store.createRun({
     id: runId, name: spec.name, specJson: JSON.stringify(spec), specHash: specHash(spec),
     seeds: spec.seeds, steps: spec.train.steps, volatility: plan.schedule.volatility, envs: plan.envNames, sweepId: o.sweepId ?? null,
     metrics: runDescriptors(plan, metricsOf(plan)),
   });
   await o.store.writePhases(runId, plan.schedule.phases);
+  const baselines = await withBaselines(runId, plan, o);
+  if (baselines === "interrupted") return stopped(runId, plan, o);
+  o.onStage?.(spec.name);
   return train(runId, spec, 0, undefined, o, baselines);
+}
+
+/** The spec's baselines, trained or resumed or reused; "interrupted" if one of them was stopped. */
+async function withBaselines(runId: string, plan: RunPlan, o: RunOptions): Promise<Baselines | undefined | "interrupted"> {
+  if (!plan.spec.baselines) return undefined;
+  try {
+    return await ensureBaselines(plan.spec, stage(o, "baseline"), { run: runExperiment, resume: resumeRun });
+  } catch (e) {
+    if (e instanceof BaselineInterrupted) return "interrupted";
+    await o.store.finishRun(runId, "failed", { error: (e as Error).message });
+    throw e;
+  }
+}
+
+/** A run stopped during its baselines: interrupted at step 0, resumable. */
+async function stopped(runId: string, plan: RunPlan, o: RunOptions): Promise<RunSummary> {
+  await o.store.setStatus(runId, "interrupted");
+  return summarize(runId, "interrupted", {}, [], 0, plan, metricsOf(plan));
 }
 
 /** Options for a baseline: its stage is announced, its progress is not mixed into the main bar. */
@@ -51,9 +73,12 @@ export async function resumeRun(runId: string, o: RunOptions): Promise<RunSummar
   await loadSpecPlugins(stored);
   const spec = parseSpec(stored, `run ${row.id}`);
   if (row.status === "completed") return row.summary as RunSummary;
-  const baselines = spec.baselines ? await ensureBaselines(spec, stage(o, "baseline"), runExperiment) : undefined;
-  const saved = await o.store.loadState(row.id);
   await o.store.setStatus(row.id, "running");
+  const plan = makePlan(spec);
+  const baselines = await withBaselines(row.id, plan, o);
+  if (baselines === "interrupted") return stopped(row.id, plan, o);
+  o.onStage?.(spec.name);
+  const saved = await o.store.loadState(row.id);
   return train(row.id, spec, saved?.step ?? 0, saved?.state, o, baselines);
 }
 

@@ -11,6 +11,7 @@ export interface RunOptions {
   onProgress?: (step: number, total: number) => void;
   onStage?: (what: string) => void; // e.g. "baseline mixture": a new stage of work begins
   sweepId?: string;
+  allowLarge?: boolean; // lift the soft resource limits (src/experiment/budget.ts)
 }
 
 export interface RunSummary {

@@ -1,12 +1,14 @@
 // `ecotone run`: train, store, export, print the per-environment performance with its spread.
 import { dirname, join } from "node:path";
+import { checkBudget } from "../../experiment/budget.ts";
 import { loadSpec, parseSpec } from "../../experiment/load.ts";
+import { describeKey } from "../../metrics/live/index.ts";
 import { exportRun, openStore } from "../../store/index.ts";
 import { resumeRun, runExperiment, type RunSummary } from "../../train/run.ts";
 import { EcotoneError } from "../../util/errors.ts";
 import { defaultReporter } from "../reporter.ts";
 
-interface Opts { store: string; seeds?: number; steps?: number; threads?: number; resume?: string; out?: string; json?: boolean; baselines?: boolean }
+interface Opts { store: string; seeds?: number; steps?: number; threads?: number; resume?: string; out?: string; json?: boolean; baselines?: boolean; allowLarge?: boolean }
 
 export default async function (specPath: string | undefined, o: Opts): Promise<void> {
   if (!specPath && !o.resume) throw new EcotoneError("E_ARGS", "run: give a spec file, or --resume <runId>");
@@ -16,12 +18,14 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
   let spec = specPath && !o.resume ? await loadSpec(specPath) : undefined;
   if (spec && (o.seeds || o.steps || o.baselines))
     spec = parseSpec({ ...spec, seeds: o.seeds ?? spec.seeds, train: { ...spec.train, steps: o.steps ?? spec.train.steps }, baselines: o.baselines || spec.baselines }, specPath);
+  if (spec) checkBudget(spec, { allowLarge: o.allowLarge, source: specPath });
   const store = await openStore(o.store);
   const reporter = defaultReporter();
   const ac = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130); // a second Ctrl-C: stop now (the store is still consistent)
+  let interrupts = 0, code = 130;
+  const onSigint = (signal: NodeJS.Signals) => {
+    code = signal === "SIGTERM" ? 143 : 130; // 128 + the signal's number, as shells report it
+    if (++interrupts > 1) process.exit(code); // a second Ctrl-C: stop now (the store is still consistent)
     reporter.stop();
     reporter.info("interrupt: finishing the current step and saving; press Ctrl-C again to quit at once");
     ac.abort();
@@ -40,7 +44,7 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
       if (started) reporter.stop();
       [label, started] = [what, false];
     };
-    const common = { store, threads: o.threads, signal: ac.signal, onProgress, onStage };
+    const common = { store, threads: o.threads, signal: ac.signal, onProgress, onStage, allowLarge: o.allowLarge };
     summary = spec ? await runExperiment(spec, common) : await resumeRun(o.resume!, common);
     reporter.stop();
   } finally {
@@ -55,11 +59,8 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
   } else {
     console.log(render(summary, o.store, out));
   }
-  if (summary.status === "interrupted") process.exitCode = 130;
+  if (summary.status === "interrupted") process.exitCode = code;
 }
-
-// The metrics worth a line in the terminal; everything is in the store, the exports and --json.
-const HEADLINE = ["behav/cond", "behav/churn", "route/decode", "route/conflict", "rep/ckaEnv", "cl/forgetting", "cl/bwt", "ws/vsSpecialist", "ws/vsMixture", "ws/novelVsMixture", "mature/level"];
 
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "  —  ");
 
@@ -79,10 +80,11 @@ export function render(s: RunSummary, store: string, out: string): string {
     lines.push("", `class: ${c.label}  (soft scores, mean [95% bootstrap CI] over ${c.n} seeds)`);
     for (const [k, v] of Object.entries(c.scores)) lines.push(`  ${k.padEnd(22)} ${f(v)} [${f(c.ci[k as keyof typeof c.ci].lo)}, ${f(c.ci[k as keyof typeof c.ci].hi)}]`);
   }
-  const shown = Object.entries(s.headline).filter(([k, v]) => v.n > 0 && HEADLINE.some((h) => k.startsWith(h)));
+  // The headline metrics (their descriptors say which); everything is in the store, the exports and --json.
+  const shown = Object.entries(s.headline).filter(([, v]) => v.n > 0);
   if (shown.length) {
     lines.push("", "metric (last checkpoint)       mean ± sd");
-    for (const [k, v] of shown) lines.push(`  ${k.padEnd(28)} ${f(v.mean)} ± ${f(v.sd)}`);
+    for (const [k, v] of shown) lines.push(`  ${k.padEnd(28)} ${f(v.mean)} ± ${f(v.sd)}   ${describeKey(k).title}`);
   }
   if (s.diverged.length) {
     lines.push("", `diverged: ${s.diverged.length} seed(s)`);

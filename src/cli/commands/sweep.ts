@@ -8,11 +8,11 @@ import { runSweep, type CellEvent } from "../../sweep/runner.ts";
 import { loadSweep } from "../../sweep/spec.ts";
 import { defaultReporter } from "../reporter.ts";
 
-interface Opts { store: string; workers?: number; json?: boolean; quick?: boolean }
+interface Opts { store: string; workers?: number; json?: boolean; quick?: boolean; allowLarge?: boolean }
 
 export default async function (specPath: string, o: Opts): Promise<void> {
   // Validate every cell before the store is touched: a bad spec leaves nothing behind.
-  const sweep = await loadSweep(specPath, { quick: o.quick });
+  const sweep = await loadSweep(specPath, { quick: o.quick, allowLarge: o.allowLarge });
   const store = await openStore(o.store);
   const reporter = defaultReporter();
   const tty = process.stderr.isTTY === true && !process.env.CI;
@@ -36,7 +36,7 @@ export default async function (specPath: string, o: Opts): Promise<void> {
   let outcome, shown = -1;
   try {
     outcome = await runSweep(sweep, {
-      store, workers: o.workers, signal: ac.signal, onCell,
+      store, workers: o.workers, signal: ac.signal, onCell, allowLarge: o.allowLarge,
       onStart: (s) => {
         reporter.info(`sweep ${sweep.id} (${sweep.name}): ${s.toRun} of ${s.cells} cells to run, ${s.workers} at a time`);
         reporter.start(`sweep ${sweep.name}`, s.total);
