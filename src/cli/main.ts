@@ -148,16 +148,16 @@ program.command("llc")
   .action(async (target, opts) => (await import("./commands/llc.ts")).default(target, opts));
 
 program.command("simplicity")
-  .description("simplicity bias: train where a simple and a complex feature both predict the label; which one is used?")
-  .option("--complex <kind>", "the complex feature: parity (of sign bits) or relu (a random ReLU net's label)")
-  .option("--bits <n>", "coordinates the complex feature reads", int("--bits"))
-  .option("--seeds <n>", "models trained side by side", int("--seeds"))
-  .option("--steps <n>", "training steps", int("--steps"))
-  .option("--hidden <list>", "hidden widths, comma-separated", intList("--hidden"))
-  .option("--lr <x>", "Adam learning rate", num("--lr"))
-  .option("--no-control", "skip the control run trained with the simple feature randomised")
+  .description("simplicity bias on the LMS-k world: the label is both a linear and a slab feature; which one is used?")
+  .argument("[spec]", "experiment spec on the lmsk world (default examples/simplicity.yaml)")
+  .option("--seeds <n>", "override the spec's number of seeds", int("--seeds"))
+  .option("--steps <n>", "override the spec's number of training steps", int("--steps"))
+  .option("--threads <n>", "worker threads per run", int("--threads"))
+  .option("--store <path>", "keep the runs in this SQLite store (default: in memory)")
+  .option("--no-control", "skip the control run trained with the linear coordinate randomised")
+  .option("--no-reuse", "retrain runs even when the store holds a completed run of the same spec")
   .option("--json", "print one JSON object on stdout")
-  .action(async (opts) => (await import("./commands/simplicity.ts")).default(opts));
+  .action(async (spec, opts) => (await import("./commands/simplicity.ts")).default(spec, opts));
 
 try {
   await program.parseAsync(process.argv);

@@ -24,5 +24,5 @@ export { llcOfRun, llcAlongTraining, llcDefaults, llcWarnings } from "./llc.ts";
 export type { LlcReport, LlcRunOptions, LlcTrajectoryReport } from "./llc.ts";
 export { disagreeRuns, disagreeDefaults } from "./disagree.ts";
 export type { DisagreeReport } from "./disagree.ts";
-export { simplicityBias, simplicityDefaults, SimplicityTask } from "./simplicity.ts";
+export { simplicityBias, simplicityDefaults } from "./simplicity.ts";
 export type { SimplicityOptions, SimplicityReport } from "./simplicity.ts";
