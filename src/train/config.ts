@@ -14,6 +14,7 @@ export const trainDefaults = {
   probes: 256, // probe inputs per environment
   dataset: 0, // training examples per environment: 0 = a fresh draw every step (infinite data), N = a fixed pool of N
   bootstrap: false, // with a finite dataset: each seed trains on its own bootstrap resample of the pool
+  divergeAbove: 10, // a seed whose mean training loss between checkpoints is above this many times chance (log classes) at two checkpoints in a row, and rising, has diverged; 0 = only a non-finite loss
 };
 
 export const trainSchema = z.strictObject({
@@ -29,5 +30,6 @@ export const trainSchema = z.strictObject({
   probes: z.int().min(8).max(65536).default(trainDefaults.probes),
   dataset: z.int().min(0).default(trainDefaults.dataset),
   bootstrap: z.boolean().default(trainDefaults.bootstrap),
+  divergeAbove: z.number().min(0).default(trainDefaults.divergeAbove),
 });
 export type TrainSpec = z.infer<typeof trainSchema>;

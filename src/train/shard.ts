@@ -39,6 +39,7 @@ export class ShardTrainer {
   private envProbes: (Probe & { y: np.Array })[] | undefined; // per trained env, for its gradient
   private model: Ensemble;
   private readonly diverged: (number | undefined)[]; // step at which each seed diverged
+  private lastLoss: Float64Array; // each seed's mean training loss over the previous checkpoint interval (NaN: none yet)
   private lossSum: Float64Array;
   private lossCount = 0;
   private readonly phaseStarts: Set<number>;
@@ -56,6 +57,7 @@ export class ShardTrainer {
     this.model = { params, opt: initOptState(spec.train, params) };
     this.diverged = seeds.map(() => undefined);
     this.lossSum = new Float64Array(seeds.length);
+    this.lastLoss = new Float64Array(seeds.length).fill(NaN);
     this.phaseStarts = new Set(plan.schedule.phases.map((p) => p.start));
     const per = probes.envs * probes.n * world.classes, mine = (a: Float32Array) => a.slice(seeds[0]! * per, (seeds[seeds.length - 1]! + 1) * per);
     this.reference = reference && { mixture: reference.mixture && mine(reference.mixture), specialists: reference.specialists?.map(mine) };
@@ -78,7 +80,10 @@ export class ShardTrainer {
     if (from === 0 && cps.has(0)) yield this.checkpoint(0, false);
     for (let t = from; t < to; t++) {
       yield* this.step(t);
-      if (cps.has(t + 1)) yield this.checkpoint(t + 1, wantState);
+      if (cps.has(t + 1)) {
+        yield* this.blowups(t + 1);
+        yield this.checkpoint(t + 1, wantState);
+      }
       if ((t + 1) % 10 === 0 || t + 1 === to) yield { type: "progress", step: t + 1 };
     }
   }
@@ -108,6 +113,22 @@ export class ShardTrainer {
         this.diverged[s] = t;
         yield { type: "diverged", seed: this.seeds[s]!, step: t, env: this.envLabel(t), what: `${Number.isNaN(l) ? "NaN" : "inf"} loss` };
       }
+    }
+  }
+
+  /**
+   * A loss can blow up and stay finite (Adam at lr 10⁶: 60 against a chance level of 2.1): a seed
+   * whose mean training loss over two checkpoint intervals in a row is above `train.divergeAbove`
+   * times chance (log C, the uniform policy's cross-entropy) and rising has diverged.
+   */
+  private *blowups(step: number): Generator<ShardEvent> {
+    const f = this.plan.spec.train.divergeAbove, limit = f * Math.log(this.plan.world.classes);
+    for (let s = 0; s < this.seeds.length; s++) {
+      const now = this.lossCount ? this.lossSum[s]! / this.lossCount : NaN, before = this.lastLoss[s]!;
+      this.lastLoss[s] = now;
+      if (!(f > 0) || this.diverged[s] !== undefined || !(now > limit && before > limit && now > before)) continue;
+      this.diverged[s] = step - 1;
+      yield { type: "diverged", seed: this.seeds[s]!, step: step - 1, env: this.envLabel(step - 1), what: `loss ${now.toPrecision(3)} above ${f}× chance (${limit.toPrecision(3)}) and rising` };
     }
   }
 
@@ -197,7 +218,7 @@ export class ShardTrainer {
   }
 
   /**
-   * Everything needed to resume, seed by seed: [leaf values…, divergence step, then per stateful
+   * Everything needed to resume, seed by seed: [leaf values…, divergence step, last interval's loss, then per stateful
    * metric: its number of parts, and each part as its length then its values].
    */
   state(): Float32Array {
@@ -206,7 +227,7 @@ export class ShardTrainer {
     const rows = Array.from({ length: S }, (_, s) => {
       const out: Float32Array[] = [];
       for (const l of leaves) out.push(l.subarray((s * l.length) / S, ((s + 1) * l.length) / S));
-      out.push(Float32Array.of(this.diverged[s] ?? -1));
+      out.push(Float32Array.of(this.diverged[s] ?? -1), new Float32Array(Float64Array.of(this.lastLoss[s]!).buffer)); // the loss bit for bit: two float32 slots
       for (const { m } of this.metrics) {
         if (!m.state) continue;
         const ps = m.state(s);
@@ -238,6 +259,8 @@ export class ShardTrainer {
       sizes.forEach((k, i) => { fresh[i]!.set(state.subarray(o, o + k), s * k); o += k; });
       const d = state[o++]!;
       this.diverged[s] = d >= 0 ? d : undefined;
+      this.lastLoss[s] = new Float64Array(state.slice(o, o + 2).buffer)[0]!;
+      o += 2;
       this.metrics.forEach(({ m }, i) => {
         if (!m.state) return;
         const n = state[o++]!, mine: Float32Array[] = [];

@@ -49,6 +49,19 @@ describe("divergence", () => {
   });
 });
 
+describe("a loss that blows up and stays finite", () => {
+  it("Adam at lr 10^6 is marked diverged (loss far above chance and rising), with where it happened", async () => {
+    const spec = tinySpec({ train: { optimizer: "adam", lr: 1e6, steps: 120, evalEvery: 20 } });
+    const r = await runExperiment(spec, { store, threads: 1 });
+    assert.ok(r.diverged.length >= 3, `${r.diverged.length} of 4 seeds diverged: ${JSON.stringify(r.diverged)}`);
+    for (const d of r.diverged) assert.match(d.what, /NaN|inf|above 10× chance/);
+  });
+  it("an ordinary run, switching between conflicting teachers, is not", async () => {
+    const r = await runExperiment(tinySpec({ schedule: { kind: "blocks", phaseSteps: 20 }, train: { steps: 120, evalEvery: 10, lr: 0.01 } }), { store, threads: 1 });
+    assert.deepEqual(r.diverged, []);
+  });
+});
+
 describe("interrupt and resume", () => {
   for (const threads of [1, 2])
     it(`an interrupted run resumes to the same numbers as an uninterrupted one (${threads} thread${threads > 1 ? "s" : ""})`, async () => {
