@@ -50,8 +50,8 @@ export async function loadSpec(path: string): Promise<ExperimentSpec> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
-  } catch {
-    throw specError(`cannot read spec file: ${path}`);
+  } catch (e) {
+    throw specError(`cannot read spec file: ${path}: ${why(e)}`);
   }
   let doc: unknown;
   try {
@@ -69,4 +69,10 @@ export async function loadSpec(path: string): Promise<ExperimentSpec> {
     }
   }
   return parseSpec(doc, path);
+}
+
+/** A file error in words: what the user can act on. */
+export function why(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return ({ ENOENT: "no such file", EISDIR: "it is a directory", EACCES: "permission denied", EPERM: "permission denied", ENOTDIR: "a folder on its path is a file" } as Record<string, string>)[code ?? ""] ?? (e as Error).message;
 }

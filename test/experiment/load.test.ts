@@ -206,7 +206,8 @@ describe("loadSpec", () => {
 
   it("gives E_SPEC naming the path for a missing file", async () => {
     const p = join(dir, "nope.yaml");
-    await rejectsSpec(loadSpec(p), `cannot read spec file: ${p}`);
+    await rejectsSpec(loadSpec(p), `cannot read spec file: ${p}: no such file`);
+    await rejectsSpec(loadSpec(dir), `cannot read spec file: ${dir}: it is a directory`);
   });
 
   it("gives E_SPEC with the file name and the misspelt key", async () => {
