@@ -3,43 +3,54 @@
 // may also be a list of them). Loading one registers its components. Every process that parses
 // the spec loads them (the CLI, worker threads, sweep cell processes), and a plugin's source is
 // part of the run's identity: its hash enters the spec hash.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { worlds } from "../envs/index.ts";
 import { metrics } from "../metrics/live/index.ts";
 import { models } from "../models/index.ts";
 import { objectives } from "../objectives/index.ts";
 import { specError } from "../util/errors.ts";
+import { rememberSource } from "./hash.ts";
 import type { Component, Registry } from "./registry.ts";
 
 const registries: Record<string, Registry<any>> = { world: worlds, objective: objectives, model: models, metric: metrics };
-const loaded = new Map<string, Component[]>(); // absolute path → its components
+const loaded = new Map<string, { hash: string; components: Component[] }>(); // absolute path → its source hash and components
 
 const isComponent = (v: unknown): v is Component =>
   !!v && typeof v === "object" && typeof (v as Component).kind === "string" && (v as Component).type in registries;
 
-/** Absolute paths of `paths`, resolved against `base` (the spec file's folder). */
-export function resolvePlugins(paths: readonly string[], base: string): string[] {
-  return paths.map((p) => (isAbsolute(p) ? p : resolve(base, p)));
-}
 
-/** Imports and registers every plugin (absolute paths); a path already loaded is not loaded again. */
+/**
+ * Imports and registers every plugin (absolute paths). A path already loaded is not loaded again
+ * unless its file changed since: then the new source is imported and replaces its components, so
+ * what runs is always what the spec hash names.
+ */
 export async function loadPlugins(paths: readonly string[]): Promise<void> {
   for (const path of paths) {
-    if (loaded.has(path)) continue;
+    let source: Buffer;
+    try {
+      source = readFileSync(path); // the bytes hashed into the spec are the bytes imported now
+    } catch (e) {
+      throw specError((e as NodeJS.ErrnoException).code === "ENOENT" ? `plugin not found: ${path}` : `plugin ${path} cannot be read: ${(e as Error).message}`);
+    }
+    const hash = createHash("sha256").update(source).digest("hex");
+    const before = loaded.get(path);
+    if (before?.hash === hash) continue;
     let mod: Record<string, unknown>;
     try {
-      readFileSync(path);
-      mod = await import(pathToFileURL(path).href);
+      mod = await import(pathToFileURL(path).href + (before ? `?v=${hash.slice(0, 12)}` : "")); // a new URL: ESM caches by URL
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw specError(err.code === "ENOENT" ? `plugin not found: ${path}` : `plugin ${path} failed to load: ${err.message}`);
+      throw specError(`plugin ${path} failed to load: ${(e as Error).message}`);
     }
-    const found = Object.values(mod).flatMap((v) => (Array.isArray(v) ? v : [v])).filter(isComponent);
+    const found = [...new Set(Object.values(mod).flatMap((v) => (Array.isArray(v) ? v : [v])).filter(isComponent))];
     if (found.length === 0) throw specError(`plugin ${path} exports no component (export defineWorld/defineObjective/defineModel/defineMetric results)`);
-    for (const c of new Set(found)) registries[c.type]!.add(c);
-    loaded.set(path, [...new Set(found)]);
+    for (const c of found) {
+      const r = registries[c.type]!;
+      r.add(c, before !== undefined && r.origin(c.kind) === path, path); // a reloaded plugin replaces only its own components
+    }
+    loaded.set(path, { hash, components: found });
+    rememberSource(path, source);
   }
 }
 
@@ -49,4 +60,4 @@ export async function loadSpecPlugins(spec: unknown): Promise<void> {
   if (Array.isArray(paths)) await loadPlugins(paths.filter((p): p is string => typeof p === "string"));
 }
 
-export { pluginsHash } from "./hash.ts";
+export { pluginsHash, resolvePlugins } from "./hash.ts";

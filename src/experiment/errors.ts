@@ -55,7 +55,7 @@ export function formatIssues(schema: z.ZodType, issues: z.core.$ZodIssue[], inpu
       let got = valueAt(input, path);
       const parent = valueAt(input, path.slice(0, -1));
       if (got === undefined && typeof parent === "string") got = parent; // shorthand such as `objective: rewrd`
-      const options: unknown[] = (iss as any).options ?? [];
+      const options: unknown[] = ((iss as any).options ?? []).filter((o: unknown) => o !== undefined); // a literal with a default adds undefined
       const what = String(path[path.length - 2] ?? "");
       const near = typeof got === "string" ? nearest(got, options.map(String)) : undefined;
       return `${fmt(path)}: unknown ${what && !/^\d+$/.test(what) ? what + " " : ""}kind: ${JSON.stringify(got)}` +

@@ -22,8 +22,8 @@ objectives.add(preference);
 /** An environment's objective as the spec gives it: `{ kind, ...config }`. */
 export type ObjectiveSpec = { kind: string } & Record<string, unknown>;
 
-/** The spec's `objective:` over the registered objectives; `objective: sft` is shorthand for `{ kind: sft }`. */
-export function objectiveSchema(): z.ZodType<ObjectiveSpec> {
-  const opts = objectives.all().map((o) => o.schema);
+/** The spec's `objective:` over the built-in objectives and the named plugins'; `objective: sft` is shorthand for `{ kind: sft }`. */
+export function objectiveSchema(plugins: readonly string[] = []): z.ZodType<ObjectiveSpec> {
+  const opts = objectives.available(plugins).map((o) => o.schema);
   return z.preprocess((v) => (typeof v === "string" ? { kind: v } : v), z.discriminatedUnion("kind", opts as any)) as any;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, extname, resolve } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
-import { loadPlugins, resolvePlugins } from "../components/plugins.ts";
+import { loadPlugins, pluginsHash, resolvePlugins } from "../components/plugins.ts";
 import { budgetDefaults, checkBudget } from "../experiment/budget.ts";
 import { formatIssues } from "../experiment/errors.ts";
 import { parseSpec } from "../experiment/load.ts";
@@ -129,7 +129,10 @@ export function expandSweep(input: unknown, o: { source?: string; dir?: string; 
     for (const axis of [s.diagram.x, s.diagram.y, s.diagram.facet].filter((a): a is string => !!a))
       if (!gridPaths.includes(axis) && !zipPaths.includes(axis))
         throw specError(`${source}: diagram: ${axis} is not a swept path` + (nearest(axis, [...gridPaths, ...zipPaths]) ? ` (did you mean ${nearest(axis, [...gridPaths, ...zipPaths])}?)` : ""));
-  const hash = createHash("sha256").update(canonicalJson({ name, grid: gridPaths, zip: zipPaths, cells: cells.map((c) => [c.key, c.spec]) })).digest("hex");
+  const h = createHash("sha256").update(canonicalJson({ name, grid: gridPaths, zip: zipPaths, cells: cells.map((c) => [c.key, c.spec]) }));
+  const plugins = (filled as { plugins?: string[] }).plugins ?? [];
+  if (plugins.length) h.update("\0plugins:").update(pluginsHash(plugins)); // an edited plugin is another sweep (sweeps without plugins keep their ids)
+  const hash = h.digest("hex");
   return { id: "s" + hash.slice(0, 11), hash, name, source, grid: gridPaths, zip: zipPaths, cells, diagram: s.diagram };
 }
 

@@ -73,6 +73,8 @@ export async function resumeRun(runId: string, o: RunOptions): Promise<RunSummar
   await loadSpecPlugins(stored);
   const spec = parseSpec(stored, `run ${row.id}`);
   if (row.status === "completed") return row.summary as RunSummary;
+  if (spec.plugins.length > 0 && specHash(spec) !== row.specHash)
+    throw new EcotoneError("E_SPEC", `run ${row.id}: its plugins changed since it started (${spec.plugins.join(", ")}): resuming would mix two versions of a component; restore them, or start a new run`);
   await o.store.setStatus(row.id, "running");
   const plan = makePlan(spec);
   const baselines = await withBaselines(row.id, plan, o);

@@ -20,9 +20,9 @@ export { accuracyKey } from "./perf.ts";
 export const metrics = new Registry<MetricDef>("metric");
 for (const m of [perf, behaviour, classes, routing, conflict, representation, continual, maturity, weightedSum, trainLoss]) metrics.add(m);
 
-/** The metrics a run measures, in registration order. */
+/** The metrics a run measures, in registration order: the built-ins and its own plugins' (a plugin loaded for another spec is not measured). */
 export function runMetrics(plan: RunPlan, o: { baselines: boolean }): MetricDef[] {
-  return metrics.all().filter((m) => m.enabled?.(plan, o) ?? true);
+  return metrics.available(plan.spec.plugins).filter((m) => m.enabled?.(plan, o) ?? true);
 }
 
 /** A run's descriptors with the placeholders expanded: one per concrete key. */
