@@ -5,6 +5,7 @@
 // part of the run's identity: its hash enters the spec hash.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { register } from "node:module";
 import { pathToFileURL } from "node:url";
 import { worlds } from "../envs/index.ts";
 import { metrics } from "../metrics/live/index.ts";
@@ -27,6 +28,7 @@ const isComponent = (v: unknown): v is Component =>
  * what runs is always what the spec hash names.
  */
 export async function loadPlugins(paths: readonly string[]): Promise<void> {
+  if (paths.length) shareImports();
   for (const path of paths) {
     let source: Buffer;
     try {
@@ -52,6 +54,14 @@ export async function loadPlugins(paths: readonly string[]): Promise<void> {
     loaded.set(path, { hash, components: found });
     rememberSource(path, source);
   }
+}
+
+let hooked = false;
+/** Lets plugins outside the checkout import "ecotone/extend" (and the engine) as ecotone's own copies; once per thread. */
+function shareImports(): void {
+  if (hooked) return;
+  hooked = true;
+  register("./_resolve.mjs", import.meta.url, { data: { root: new URL("../../package.json", import.meta.url).href } });
 }
 
 /** Loads the plugins a (raw or parsed) spec names; plugin paths in stored specs are absolute. */
