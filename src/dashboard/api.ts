@@ -3,22 +3,27 @@
 // needs vega's runtime and draws exactly what `ecotone report` draws.
 //
 //   GET /api/runs?status=&name=&class=&schedule=&distinguishability=&sweep=   runs, newest first, and filter facets
-//   GET /api/runs/:id                  the run, its spec, overview tables, phases, divergences
-//   GET /api/runs/:id/metrics?keys=a,b&from=N   raw metric points
+//   GET /api/runs/:id                  the run, its spec, overview tables, phases, divergences, descriptors of its metrics
+//   GET /api/runs/:id/metrics?keys=a,b&from=N   raw metric points and their keys' descriptors
 //   GET /api/runs/:id/figures          overview tables and compiled figures at the last checkpoint
 //   GET /api/runs/:id/live             Server-Sent Events: a `checkpoint` event per new checkpoint
 //   GET /api/sweeps                    sweeps, newest first
 //   GET /api/sweeps/:id                cells with classes and runs, and the phase diagram
-//   GET /api/compare?runs=a,b&keys=k1,k2   runs on the same axes
+//   GET /api/compare?runs=a,b&keys=k1,k2   runs on the same axes, and the descriptors of every metric they have
+//   GET /api/classes                   the class vocabulary and its colours
+//
+// A metric's title, axis and range come from its descriptor (src/plots/panels.ts), so the
+// browser shows any stored metric, a plugin's too, without knowing its key.
 
-import { toVega } from "../plots/index.ts";
-import { naturalCompare } from "../plots/_data.ts";
-import { compareSpec, defaultCompareKeys, type CompareRun } from "../report/compare.ts";
-import { sweepDiagram } from "../sweep/diagram.ts";
-import { presentKeys, runFigures } from "../report/figures.ts";
+import { CLASSES, LABEL_CODES } from "../metrics/classify.ts";
+import { CLASS_COLORS, describeKeys, presentKeys, toVega } from "../plots/index.ts";
+import { compareDescriptors, compareSpec, defaultCompareKeys, type CompareRun } from "../report/compare.ts";
+import { runFigures } from "../report/figures.ts";
 import { runClass, runOverview, specFields } from "../report/overview.ts";
 import type { RunRow, Store } from "../store/types.ts";
-import { sweepResults } from "../sweep/export.ts";
+import { sweepDiagram } from "../sweep/diagram.ts";
+import { sweepResults } from "../sweep/results.ts";
+import { naturalCompare } from "../util/order.ts";
 import { HttpError } from "./_http.ts";
 
 const MAX_COMPARE = 12; // runs on one set of axes before the legend stops being readable
@@ -61,8 +66,9 @@ export async function listRuns(store: Store, query: URLSearchParams) {
 export async function getRun(store: Store, id: string) {
   const run = await findRun(store, id);
   const [points, phases, divergences] = await Promise.all([store.metrics(run.id), store.phases(run.id), store.divergences(run.id)]);
-  const { specJson, ...row } = run;
-  return { run: { ...row, ...specFields(specJson), spec: JSON.parse(specJson) as unknown }, overview: runOverview(run, points), phases, divergences };
+  const { specJson, metrics: stored, ...row } = run;
+  const metrics = describeKeys(presentKeys(points), stored);
+  return { run: { ...row, ...specFields(specJson), spec: JSON.parse(specJson) as unknown }, overview: runOverview(run, points), phases, divergences, metrics };
 }
 
 export async function getMetrics(store: Store, id: string, query: URLSearchParams) {
@@ -71,14 +77,15 @@ export async function getMetrics(store: Store, id: string, query: URLSearchParam
   const fromText = query.get("from");
   const from = fromText === null ? undefined : Number(fromText);
   if (from !== undefined && !Number.isInteger(from)) throw new HttpError(400, `from must be an integer step, got ${fromText}`);
-  return { runId: run.id, points: await store.metrics(run.id, { keys, fromStep: from }) };
+  const points = await store.metrics(run.id, { keys, fromStep: from });
+  return { runId: run.id, points, metrics: describeKeys(new Set(points.map((p) => p.key)), run.metrics) };
 }
 
 export async function getFigures(store: Store, id: string) {
   const run = await findRun(store, id);
   const [points, phases] = await Promise.all([store.metrics(run.id), store.phases(run.id)]);
   const overview = runOverview(run, points);
-  const figures = runFigures(points, phases).map((f) => ({ id: f.id, title: f.title, spec: toVega(f.spec) }));
+  const figures = runFigures(points, phases, run.metrics).map((f) => ({ id: f.id, title: f.title, spec: toVega(f.spec) }));
   return { runId: run.id, status: run.status, steps: run.steps, lastStep: overview.step, overview, figures };
 }
 
@@ -106,16 +113,21 @@ export async function compare(store: Store, query: URLSearchParams) {
   const rows = await Promise.all(ids.map((id) => findRun(store, id)));
   const short = rows.map((r) => `${r.name} (${r.id.slice(0, 8)})`);
   const unique = new Set(short).size === short.length;
-  const runs: CompareRun[] = await Promise.all(rows.map(async (r, i) => ({ id: r.id, label: unique ? short[i]! : `${r.name} (${r.id})`, points: await store.metrics(r.id) })));
-  const available = [...new Set(runs.flatMap((r) => [...presentKeys(r.points)]))]
-    .filter((k) => /^(perf\/acc:|behav\/(cond|churn)$|class\/(generalist|conditional|churn)$|route\/|rep\/|cl\/)/.test(k)).sort(naturalCompare);
+  const runs: CompareRun[] = await Promise.all(rows.map(async (r, i) => ({ id: r.id, label: unique ? short[i]! : `${r.name} (${r.id})`, points: await store.metrics(r.id), metrics: r.metrics })));
+  const metrics = compareDescriptors(runs);
+  const available = metrics.map((d) => d.key);
   const asked = query.get("keys")?.split(",").filter((k) => k !== "");
   const keys = asked && asked.length > 0 ? asked : defaultCompareKeys(runs);
   const unknown = keys.find((k) => !available.includes(k));
   if (unknown !== undefined) throw new HttpError(400, `compare: no run has metric ${unknown}`);
   return {
     runs: rows.map((r, i) => ({ id: r.id, name: r.name, status: r.status, label: runs[i]!.label, class: runClass(r) })),
-    keys, available,
+    keys, available, metrics,
     figure: keys.length > 0 ? toVega(compareSpec(runs, keys)) : null,
   };
+}
+
+/** What the browser names and colours classes by: the classes scored, every label a run can get, a colour per label. */
+export async function classes() {
+  return { classes: CLASSES, labels: LABEL_CODES, colors: CLASS_COLORS };
 }

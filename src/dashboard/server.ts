@@ -41,6 +41,7 @@ const ROUTES: { pattern: string[]; handler: Json }[] = [
   { pattern: ["sweeps"], handler: (s) => api.listSweeps(s) },
   { pattern: ["sweeps", ":id"], handler: (s, [id]) => api.getSweep(s, id!) },
   { pattern: ["compare"], handler: (s, _, q) => api.compare(s, q) },
+  { pattern: ["classes"], handler: () => api.classes() },
 ];
 
 function match(pattern: string[], parts: string[]): string[] | undefined {

@@ -3,6 +3,7 @@
 // and the dashboard and the CLI draw exactly the same numbers.
 
 import type { MetricPoint } from "../store/types.ts";
+import { naturalCompare } from "../util/order.ts";
 
 /** Summary over seeds of one metric key at one checkpoint step. */
 export interface SeedStat {
@@ -20,9 +21,6 @@ export interface KeySelection {
   keys?: readonly string[]; // exact metric keys, drawn and listed in this order
   prefix?: string; // or every key starting with this, in natural order ("env2" before "env10")
 }
-
-const collator = new Intl.Collator("en", { numeric: true }); // fixed locale: same order everywhere
-export const naturalCompare = (a: string, b: string): number => collator.compare(a, b);
 
 /** Resolve a selection against the keys present in `points`. */
 export function selectKeys(points: readonly MetricPoint[], sel: KeySelection, who: string): string[] {

@@ -57,29 +57,31 @@ function curvesLayer(
   const color = {
     field: "label", type: "nominal" as const, scale: { domain: labels },
     // Opaque stroke symbols: the band's faint fill would otherwise set the legend's look.
-    legend: { title: null, symbolType: "stroke", symbolOpacity: 1, symbolStrokeWidth: 3, labelLimit: 160 },
+    legend: { title: null, symbolType: "stroke", symbolOpacity: 1, symbolStrokeWidth: 3, labelLimit: 280 }, // room for a descriptor's title
   };
   // With no data yet (a run just started) there is no extent to take; show [0, 1] until there is.
   const yDomain = opts.yDomain ?? (rows.length === 0 ? [0, 1] : undefined);
   const yScale = yDomain ? { domain: yDomain, nice: false, zero: false } : { zero: false };
   const clip = opts.yDomain !== undefined; // bands may overshoot a fixed range
   const yTitle = opts.yTitle === undefined ? opts.prefix?.replace(/[:/]$/, "") ?? "value" : opts.yTitle;
+  const height = opts.height ?? 260;
+  const yAxis = { titleLimit: height }; // a long title is cut rather than pushing the plot down
   const series: Layer[] = [
     {
       mark: { type: "area", opacity: BAND_OPACITY, clip },
       encoding: {
-        x, y: { field: "lo", type: "quantitative", scale: yScale, title: yTitle },
+        x, y: { field: "lo", type: "quantitative", scale: yScale, title: yTitle, axis: yAxis },
         y2: { field: "hi" }, color,
       },
     },
     {
       mark: { type: "line", clip },
-      encoding: { x, y: { field: "mean", type: "quantitative", scale: yScale, title: yTitle }, color },
+      encoding: { x, y: { field: "mean", type: "quantitative", scale: yScale, title: yTitle, axis: yAxis }, color },
     },
   ];
   return {
     width,
-    height: opts.height ?? 260,
+    height,
     layer: [
       ...phaseLayers(clipPhases(phases, domain[0], domain[1]), domain, { width, axis, bands: true, labels: phaseLabels }),
       { data: { values: rows }, layer: series },

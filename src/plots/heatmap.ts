@@ -1,8 +1,11 @@
 // Grids of colour: the performance matrix P[t][k] over time for one run, and a sweep's phase
 // diagram (which class each setting of the swept parameters falls into, and how surely).
 
+import { CLASS_KEYS, LABEL_CODES, type ClassLabel } from "../metrics/classify.ts";
+import { accuracyKey } from "../metrics/live/index.ts";
 import type { MetricPoint, Phase } from "../store/types.ts";
-import { cleanLabels, naturalCompare, round, seedStats, selectKeys, type KeySelection } from "./_data.ts";
+import { naturalCompare } from "../util/order.ts";
+import { cleanLabels, round, seedStats, selectKeys, type KeySelection } from "./_data.ts";
 import { clipPhases, phaseLayers, stepDomain, stepX, type Layer } from "./_phases.ts";
 import { SCHEMA, THEME, type VlSpec } from "./render.ts";
 
@@ -16,10 +19,10 @@ export interface MatrixOptions extends KeySelection {
 
 /**
  * The performance matrix over time: x = checkpoint step, y = environment, colour = mean over
- * seeds on a sequential, colour-blind-safe scale (viridis). Keys default to prefix "perf/acc:".
+ * seeds on a sequential, colour-blind-safe scale (viridis). Keys default to accuracy on every environment.
  */
 export function matrixSpec(points: readonly MetricPoint[], opts: MatrixOptions = {}): VlSpec {
-  const sel = opts.keys === undefined && opts.prefix === undefined ? { prefix: "perf/acc:" } : opts;
+  const sel = opts.keys === undefined && opts.prefix === undefined ? { prefix: accuracyKey("") } : opts;
   const keys = selectKeys(points, sel, "matrixSpec");
   const labels = cleanLabels(keys, sel.prefix);
   const labelOf = new Map(keys.map((k, i) => [k, labels[i]!]));
@@ -72,10 +75,6 @@ export function matrixSpec(points: readonly MetricPoint[], opts: MatrixOptions =
   };
 }
 
-/** The classes a run is assigned to (see the classification rule in src/metrics). */
-export const CLASS_LABELS = ["ecological-generalist", "conditional-policy", "strategy-churn", "unresolved"] as const;
-export type ClassLabel = (typeof CLASS_LABELS)[number];
-
 /**
  * Fixed colour per class, from Paul Tol's "light" scheme: colour-blind safe and light enough
  * for black text on top. Grey is reserved for `unresolved`. Fixed, so every sweep agrees.
@@ -87,11 +86,8 @@ export const CLASS_COLORS: Readonly<Record<ClassLabel, string>> = {
   unresolved: "#DDDDDD", // pale grey
 };
 
-/** Short class names written in the cells, so the diagram reads without colour. */
-const SHORT: Readonly<Record<ClassLabel, string>> = {
-  "ecological-generalist": "generalist", "conditional-policy": "conditional",
-  "strategy-churn": "churn", unresolved: "unresolved",
-};
+/** The short class name written in a cell, so the diagram reads without colour. */
+const short = (l: ClassLabel): string => (CLASS_KEYS as Record<string, string>)[l] ?? l;
 
 /** One setting of a sweep and its classification. */
 export interface DiagramCell {
@@ -134,8 +130,8 @@ export function phaseDiagramSpec(cells: readonly DiagramCell[], opts: PhaseDiagr
         throw new RangeError(`phaseDiagramSpec: cell ${i} has no param ${d} (has: ${Object.keys(c.params).join(", ")})`);
       }
     }
-    if (!CLASS_LABELS.includes(c.label)) {
-      throw new RangeError(`phaseDiagramSpec: unknown class label: ${String(c.label)} (expected one of ${CLASS_LABELS.join(", ")})`);
+    if (!LABEL_CODES.includes(c.label)) {
+      throw new RangeError(`phaseDiagramSpec: unknown class label: ${String(c.label)} (expected one of ${LABEL_CODES.join(", ")})`);
     }
     const at = dims.map((d) => `${d}=${c.params[d]}`).join(", ");
     if (seen.has(at)) throw new RangeError(`phaseDiagramSpec: two cells at ${at}`);
@@ -152,7 +148,7 @@ export function phaseDiagramSpec(cells: readonly DiagramCell[], opts: PhaseDiagr
       x: String(c.params[opts.x]), y: String(c.params[opts.y]),
       facet: opts.facet === undefined ? "" : String(c.params[opts.facet]),
       label: c.label,
-      text: numbers ? `${SHORT[c.label]}\n${numbers}` : SHORT[c.label],
+      text: numbers ? `${short(c.label)}\n${numbers}` : short(c.label),
       // Sure cells solid, doubtful ones faded; never so faint that the class colour is lost.
       opacity: score === undefined ? 1 : round(0.35 + 0.65 * Math.min(1, Math.max(0, score)), 3),
     };
@@ -168,7 +164,7 @@ export function phaseDiagramSpec(cells: readonly DiagramCell[], opts: PhaseDiagr
           y: { field: "y", type: "ordinal", sort: ys, scale: { domain: ys }, title: opts.yTitle ?? opts.y },
           color: {
             field: "label", type: "nominal",
-            scale: { domain: [...CLASS_LABELS], range: CLASS_LABELS.map((l) => CLASS_COLORS[l]) },
+            scale: { domain: [...LABEL_CODES], range: LABEL_CODES.map((l) => CLASS_COLORS[l]) },
             legend: { title: "class", symbolType: "square", symbolSize: 180, symbolOpacity: 1, labelLimit: 280 },
           },
           opacity: { field: "opacity", type: "quantitative", scale: null },

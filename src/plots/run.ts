@@ -1,16 +1,25 @@
-// The standard picture of one run: performance per environment, the behavioural decomposition
-// with the class scores, and mechanism metrics, stacked on the schedule's phases.
+// The standard picture of one run: accuracy per environment, behaviour, class scores and the
+// headline mechanism metrics, stacked on the schedule's phases; then a panel per group of keys
+// no registered metric writes (a plugin's). Keys are picked by their descriptors (see panels.ts).
+import type { MetricDescriptor } from "../metrics/live/index.ts";
 import type { MetricPoint, Phase } from "../store/types.ts";
 import { panelsSpec } from "./curves.ts";
+import { describeKeys, panelGroup, panelGroups, PANELS, presentKeys, registeredAs } from "./panels.ts";
 import type { VlSpec } from "./render.ts";
 
-export function runPanelsSpec(points: readonly MetricPoint[], phases: readonly Phase[], title?: string): VlSpec {
-  const has = (prefix: string) => points.some((p) => p.key.startsWith(prefix));
+/** Metrics whose headline keys share the mechanism panel. */
+const MECHANISM = ["routing", "conflict", "representation"];
+
+/** `stored`: the run's own descriptors (RunRow.metrics); keys without one are described by the registry. */
+export function runPanelsSpec(points: readonly MetricPoint[], phases: readonly Phase[], title?: string, stored?: readonly MetricDescriptor[]): VlSpec {
+  const ds = describeKeys(presentKeys(points), stored);
+  const inPanel = (panel: string) => ds.filter((d) => d.panel === panel);
   const groups = [
-    { title: "accuracy per environment (mean ± sd over seeds)", prefix: "perf/acc:", yDomain: [0, 1] as [number, number] },
-    { title: "behaviour: what depends on the cue, what on time", keys: ["behav/cond", "behav/churn"], yDomain: [0, 1.2] as [number, number], labels: { "behav/cond": "conditionality", "behav/churn": "churn" } },
-    { title: "class scores", keys: ["class/generalist", "class/conditional", "class/churn"], yDomain: [0, 1] as [number, number] },
-    { title: "mechanism", keys: ["route/decode:L1", "route/conflict", "rep/ckaEnv"].filter((k) => points.some((p) => p.key === k)) },
-  ].filter((g) => ("prefix" in g ? has(g.prefix!) : g.keys!.length > 0 && g.keys!.every((k) => points.some((p) => p.key === k))));
+    panelGroup(`${PANELS.accuracy} (mean ± sd over seeds)`, inPanel(PANELS.accuracy)),
+    panelGroup(PANELS.behaviour, inPanel(PANELS.behaviour)),
+    panelGroup(PANELS.classes, inPanel(PANELS.classes)),
+    panelGroup("mechanism", ds.filter((d) => d.headline && MECHANISM.includes(registeredAs(d.key)?.metric.kind ?? ""))),
+    ...panelGroups(ds.filter((d) => registeredAs(d.key) === undefined)),
+  ].filter((g) => g.keys.length > 0);
   return panelsSpec(points, groups, phases, { title });
 }

@@ -1,23 +1,27 @@
 // Two or more runs on the same axes: one panel per metric, one colour per run (the same colour in
 // every panel), each run's mean over its seeds with its own band of spread. Schedules differ
-// between runs, so no phase background is drawn here.
+// between runs, so no phase background is drawn here. Panels are titled by the metrics' descriptors.
 
-import { panelsSpec, type VlSpec } from "../plots/index.ts";
-import { naturalCompare } from "../plots/_data.ts";
+import type { MetricDescriptor } from "../metrics/live/index.ts";
+import { describeKeys, panelsSpec, PANELS, presentKeys, type VlSpec } from "../plots/index.ts";
 import type { MetricPoint } from "../store/types.ts";
-import { presentKeys } from "./figures.ts";
 
 export interface CompareRun {
   id: string;
   label: string; // legend entry, e.g. "quickstart (r9c15637)"; must be unique
   points: readonly MetricPoint[];
+  metrics?: readonly MetricDescriptor[]; // the run's stored descriptors (RunRow.metrics)
+}
+
+/** Descriptors of every key some run has a finite value of, in reading order (the first run's stored descriptor of a key wins). */
+export function compareDescriptors(runs: readonly CompareRun[]): MetricDescriptor[] {
+  return describeKeys(new Set(runs.flatMap((r) => [...presentKeys(r.points)])), runs.flatMap((r) => r.metrics ?? []));
 }
 
 /** The metrics compared when none are asked for: accuracy on every environment, then behaviour. */
 export function defaultCompareKeys(runs: readonly CompareRun[]): string[] {
-  const present = new Set(runs.flatMap((r) => [...presentKeys(r.points)]));
-  const perf = [...present].filter((k) => k.startsWith("perf/acc:")).sort(naturalCompare);
-  return [...perf, ...["behav/cond", "behav/churn"].filter((k) => present.has(k))];
+  const ds = compareDescriptors(runs);
+  return [PANELS.accuracy, PANELS.behaviour].flatMap((p) => ds.filter((d) => d.panel === p).map((d) => d.key));
 }
 
 export function compareSpec(runs: readonly CompareRun[], metrics: readonly string[]): VlSpec {
@@ -30,11 +34,15 @@ export function compareSpec(runs: readonly CompareRun[], metrics: readonly strin
   runs.forEach((r, i) => {
     for (const p of r.points) if (wanted.has(p.key)) points.push({ ...p, key: key(p.key, i) });
   });
-  const groups = metrics.map((m) => ({
-    title: m,
-    keys: runs.map((_, i) => key(m, i)),
-    labels: Object.fromEntries(runs.map((r, i) => [key(m, i), r.label])),
-    ...(m.startsWith("perf/acc:") || m.startsWith("class/") ? { yDomain: [0, 1] as [number, number] } : {}),
-  }));
+  const described = describeKeys(metrics, runs.flatMap((r) => r.metrics ?? []));
+  const groups = metrics.map((m) => {
+    const d = described.find((x) => x.key === m)!;
+    return {
+      title: d.title === m ? m : `${d.title} (${m})`,
+      keys: runs.map((_, i) => key(m, i)),
+      labels: Object.fromEntries(runs.map((r, i) => [key(m, i), r.label])),
+      ...(d.range && { yDomain: d.range }), ...(d.axis !== undefined && { yTitle: d.axis }),
+    };
+  });
   return panelsSpec(points, groups, [], { height: 150 });
 }

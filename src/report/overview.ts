@@ -3,9 +3,11 @@
 // Read from the metric points rather than only the summary, so a run still in progress (no
 // summary yet) gets the same tables as a finished one, updated live.
 
-import { CLASSES, CLASS_KEYS } from "../metrics/classify.ts";
-import { naturalCompare } from "../plots/_data.ts";
+import { CLASSES, CLASS_KEYS, LABEL_CODES } from "../metrics/classify.ts";
+import { accuracyKey } from "../metrics/live/index.ts";
+import { describeKeys, isDescribed } from "../plots/index.ts";
 import type { MetricPoint, RunRow } from "../store/types.ts";
+import { naturalCompare } from "../util/order.ts";
 
 /** Mean and sample sd over seeds; null when no seed has a finite value. */
 export interface Stat {
@@ -25,13 +27,9 @@ export interface RunOverview {
   step: number | null; // last checkpoint written, null before the first
   classification: ClassView | null;
   performance: { env: string; acc: Stat; reward: Stat }[]; // trained environments first, then novel ones
-  headline: { key: string; stat: Stat }[]; // behav/route/rep/cl/ws/mature keys, in natural order
+  headline: { key: string; title: string; stat: Stat }[]; // keys whose descriptor is a headline, and keys no descriptor describes (a plugin's), in reading order
 }
 
-/** class/label at seed -1 stores the label as a number (docs/metrics.md). */
-export const LABEL_CODES = [...CLASSES, "unresolved"] as const;
-
-const HEADLINE = /^(behav|route|rep|cl|ws|mature)\//;
 const isObj = (v: unknown): v is Record<string, any> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 export function stat(values: readonly (number | null)[]): Stat {
@@ -77,21 +75,24 @@ function fromCheckpoint(at: ReturnType<typeof atStep>): ClassView | null {
   return { label: LABEL_CODES[code] ?? "unresolved", scores, ci, source: "checkpoint" };
 }
 
-export function runOverview(run: Pick<RunRow, "envs" | "status" | "summary">, points: readonly MetricPoint[]): RunOverview {
+/** `run.metrics`: the run's stored descriptors; without them, the registered metrics describe its keys. */
+export function runOverview(run: Pick<RunRow, "envs" | "status" | "summary"> & Partial<Pick<RunRow, "metrics">>, points: readonly MetricPoint[]): RunOverview {
   let last: number | null = null;
   for (const p of points) if (last === null || p.step > last) last = p.step;
   if (last === null) return { step: null, classification: null, performance: [], headline: [] };
   const at = atStep(points, last);
   // A completed run's stored verdict is the one its report quotes; live runs show the checkpoint's.
   const classification = (run.status === "completed" ? fromSummary(run.summary) : null) ?? fromCheckpoint(at);
-  const measured = [...at.seeds.keys()].filter((k) => k.startsWith("perf/acc:")).map((k) => k.slice(9));
+  const acc = accuracyKey("");
+  const measured = [...at.seeds.keys()].filter((k) => k.startsWith(acc)).map((k) => k.slice(acc.length));
   const novel = measured.filter((e) => !run.envs.includes(e)).sort(naturalCompare);
   const envs = [...run.envs.filter((e) => measured.includes(e)), ...novel];
   const performance = envs.map((env) => ({
-    env, acc: stat(at.seeds.get(`perf/acc:${env}`) ?? []), reward: stat(at.seeds.get(`perf/reward:${env}`) ?? []),
+    env, acc: stat(at.seeds.get(accuracyKey(env)) ?? []), reward: stat(at.seeds.get(`perf/reward:${env}`) ?? []),
   }));
-  const headline = [...at.seeds.keys()].filter((k) => HEADLINE.test(k)).sort(naturalCompare)
-    .map((key) => ({ key, stat: stat(at.seeds.get(key)!) }));
+  const headline = describeKeys(new Set([...at.seeds.keys(), ...at.run.keys()]), run.metrics)
+    .filter((d) => d.headline || !isDescribed(d.key, run.metrics))
+    .map((d) => ({ key: d.key, title: d.title, stat: stat(at.seeds.get(d.key) ?? [at.run.get(d.key) ?? null]) }));
   return { step: last, classification, performance, headline };
 }
 

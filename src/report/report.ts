@@ -2,12 +2,12 @@
 // rendered to inline SVG and the class and metrics tables beside them. Rendered from stored data
 // only (never the clock), so the same store gives the same file.
 
-import { CLASSES } from "../metrics/classify.ts";
-import { CLASS_COLORS, toSvg, type ClassLabel } from "../plots/index.ts";
+import { CLASSES, type ClassLabel } from "../metrics/classify.ts";
+import { CLASS_COLORS, toSvg } from "../plots/index.ts";
 import type { RunRow, Store } from "../store/types.ts";
-import { sweepResults, type CellResult } from "../sweep/export.ts";
-import { EcotoneError } from "../util/errors.ts";
 import { sweepDiagram } from "../sweep/diagram.ts";
+import { sweepResults, type CellResult } from "../sweep/results.ts";
+import { EcotoneError } from "../util/errors.ts";
 import { runFigures } from "./figures.ts";
 import { esc, facts, figure, meanSd, num, page, table } from "./html.ts";
 import { runOverview, specFields, type ClassView } from "./overview.ts";
@@ -43,12 +43,13 @@ export async function runReport(store: Store, run: RunRow): Promise<string> {
   const [points, phases, divergences] = await Promise.all([store.metrics(run.id), store.phases(run.id), store.divergences(run.id)]);
   const ov = runOverview(run, points);
   const spec = specFields(run.specJson);
-  const svgs = await Promise.all(runFigures(points, phases).map(async (f) => figure(f.id, f.title, await toSvg(f.spec))));
+  const svgs = await Promise.all(runFigures(points, phases, run.metrics).map(async (f) => figure(f.id, f.title, await toSvg(f.spec))));
   const perf = table(
     ["environment", "accuracy (mean ± sd)", "expected reward (mean ± sd)", "n"],
     ov.performance.map((p) => [esc(p.env) + (run.envs.includes(p.env) ? "" : " (novel)"), meanSd(p.acc), meanSd(p.reward), String(p.acc.n)]),
   );
-  const headline = table(["metric", "mean ± sd over seeds", "n"], ov.headline.filter((h) => h.stat.n > 0).map((h) => [`<code>${esc(h.key)}</code>`, meanSd(h.stat), String(h.stat.n)]));
+  const headline = table(["metric", "key", "mean ± sd over seeds", "n"],
+    ov.headline.filter((h) => h.stat.n > 0).map((h) => [esc(h.title), `<code>${esc(h.key)}</code>`, meanSd(h.stat), String(h.stat.n)]));
   const div = divergences.length === 0 ? "" : `<h2>Diverged seeds</h2>` +
     table(["seed", "step", "environment", "what"], divergences.map((d) => [String(d.seed), String(d.step), esc(d.env), esc(d.what)]));
   const body = [

@@ -4,7 +4,9 @@
 // key metrics, a ranking of the dimensions by the spread they cause, and where path dependence
 // shows (equal performance in distribution, different behaviour off it).
 import type { ExperimentSpec } from "../experiment/schema.ts";
-import { specHash } from "../train/plan.ts";
+import { metrics, runDescriptors } from "../metrics/live/index.ts";
+import { PANELS } from "../plots/index.ts";
+import { specHash, type RunPlan } from "../train/plan.ts";
 import { withDefaults } from "./_options.ts";
 import { DIMENSIONS, type Dimension, type PerturbOptions, planDimension, studyBase } from "./perturb.ts";
 import { ensureRun, layoutOf, type StudyOptions, type TrainedRun } from "./runs.ts";
@@ -48,9 +50,10 @@ export interface StabilityReport {
   pathDependent: Dimension[]; // dimensions flagged for path dependence
 }
 
-/** Metric keys whose dispersion is reported: performance per environment, loss, behaviour, class scores. */
-function keyMetrics(envs: string[]): string[] {
-  return [...envs.map((e) => `perf/acc:${e}`), "train/loss", "behav/cond", "behav/churn", "class/generalist", "class/conditional", "class/churn"];
+/** Metric keys whose dispersion is reported: those drawn in the panels of performance per environment, loss, behaviour and class scores. */
+function keyMetrics(plan: RunPlan): string[] {
+  const ds = runDescriptors(plan, metrics.all());
+  return [PANELS.accuracy, PANELS.loss, PANELS.behaviour, PANELS.classes].flatMap((p) => ds.filter((d) => d.panel === p).map((d) => d.key));
 }
 
 const mean = (xs: number[]) => {
@@ -98,7 +101,7 @@ export async function stabilityReport(input: ExperimentSpec, o: StabilityOptions
     let same = 0, total = 0;
     for (let a = 0; a < runs.length; a++) for (let b = a + 1; b < runs.length; b++, total++) same += +(labelsOf[a] === labelsOf[b]);
     const metrics: Record<string, Dispersion> = {};
-    for (const key of keyMetrics(envNames)) {
+    for (const key of keyMetrics(plan)) {
       const values = runs.map((r) => r.summary.final[key]?.mean ?? NaN);
       if (values.every((v) => !Number.isFinite(v))) continue;
       const f = values.filter(Number.isFinite);

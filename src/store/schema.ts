@@ -2,11 +2,11 @@
 // both understand (TEXT ids and ISO timestamps, INTEGER steps, DOUBLE PRECISION values), except
 // for the state blob, whose type is chosen by dialect.
 
-import type { Kysely } from "kysely";
+import type { ColumnDefinitionBuilder, Kysely } from "kysely";
 import { EcotoneError } from "../util/errors.ts";
 
 /** Bump when a table changes; a store written by a newer ecotone is refused. */
-export const SCHEMA_VERSION = 2; // 2: sweeps and sweep_cells
+export const SCHEMA_VERSION = 3; // 2: sweeps and sweep_cells; 3: runs.metrics_json
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -25,6 +25,7 @@ export interface RunsTable {
   summary_json: string | null;
   sweep_id: string | null;
   last_step: number | null; // highest checkpoint written, so lastStep needs no scan
+  metrics_json: string; // JSON array of the run's metric descriptors; "[]" for runs stored before version 3
 }
 
 export interface MetricsTable {
@@ -97,6 +98,9 @@ export interface Database {
   sweep_cells: SweepCellsTable;
 }
 
+// Version 3's column, in a fresh table and added to an old one alike; the default fills old rows.
+const metricsJson = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo("[]");
+
 /** Create missing tables and indexes, record the schema version, refuse newer stores. */
 export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
   // One transaction, so two processes opening a fresh file at once do not interleave.
@@ -122,6 +126,7 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
       .addColumn("summary_json", "text")
       .addColumn("sweep_id", "text")
       .addColumn("last_step", "integer")
+      .addColumn("metrics_json", "text", metricsJson)
       .execute();
     // Key order (step, key, seed) matches the read order, so metric reads walk the index.
     await s.createTable("metrics").ifNotExists()
@@ -197,7 +202,8 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
     } else if (Number(row.value) > SCHEMA_VERSION) {
       throw new EcotoneError("E_STORE", `store schema version ${row.value} is newer than this ecotone's (${SCHEMA_VERSION}): upgrade ecotone`);
     } else if (Number(row.value) < SCHEMA_VERSION) {
-      // Every migration so far only adds tables, created above: recording the version is all that is left.
+      // Tables added since (version 2) were created above; columns are added here.
+      if (Number(row.value) < 3) await s.alterTable("runs").addColumn("metrics_json", "text", metricsJson).execute();
       await tx.updateTable("meta").set({ value: String(SCHEMA_VERSION) }).where("key", "=", "schema_version").execute();
     }
   });

@@ -37,6 +37,7 @@ function toRow(r: Selectable<RunsTable>): RunRow {
     finishedAt: r.finished_at,
     summary: r.summary_json === null ? null : (JSON.parse(r.summary_json) as unknown),
     sweepId: r.sweep_id,
+    metrics: JSON.parse(r.metrics_json) as RunRow["metrics"],
   };
 }
 
@@ -80,6 +81,7 @@ class KyselyStore implements Store {
         summary_json: null,
         sweep_id: run.sweepId ?? null,
         last_step: null,
+        metrics_json: JSON.stringify(run.metrics ?? []),
       })
       .onConflict((oc) => oc.column("id").doNothing())
       .executeTakeFirst();

@@ -1,5 +1,6 @@
 // The run store's contract. Callers (runner, CLI, dashboard, exports) see only this; the SQL
 // behind it is kysely's portable subset so SQLite and PostgreSQL can both implement it.
+import type { MetricDescriptor } from "../metrics/live/descriptor.ts";
 
 export type RunStatus = "running" | "completed" | "interrupted" | "failed";
 
@@ -17,6 +18,7 @@ export interface RunRow {
   finishedAt: string | null; // ISO 8601, set by finishRun
   summary: unknown | null; // parsed summary JSON, set by finishRun
   sweepId: string | null; // the sweep this run belongs to, if any
+  metrics: MetricDescriptor[]; // what each key the run writes means (title, axis, range, panel); [] for runs stored before
 }
 
 /** One metric value; null means NaN, ±Infinity or diverged. Seed -1 may hold run-level aggregates. */
@@ -53,6 +55,7 @@ export interface NewRun {
   envs: string[];
   sweepId?: string | null;
   createdAt?: string; // ISO 8601; defaults to now (set it when importing runs)
+  metrics?: MetricDescriptor[]; // the run's descriptors, placeholders expanded; default none
 }
 
 /** running: someone is (or was, until killed) working on it; failed: finished with failed cells. */

@@ -2,8 +2,9 @@
 // cell (whose datum carries only its x, y and facet values) can be traced back to its runs.
 // The one place that decides axes and cell values: the dashboard, reports and exports draw from it.
 
-import { CLASS_LABELS, phaseDiagramSpec, type ClassLabel, type DiagramCell, type VlSpec } from "../plots/index.ts";
-import { diagramAxes, type SweepResults } from "./export.ts";
+import { LABEL_CODES, type ClassLabel } from "../metrics/classify.ts";
+import { phaseDiagramSpec, type DiagramCell, type VlSpec } from "../plots/index.ts";
+import { diagramAxes, type SweepResults } from "./results.ts";
 
 export interface DiagramPlacement {
   index: number; // the cell's position in the sweep
@@ -31,7 +32,7 @@ export function sweepDiagram(r: SweepResults): SweepDiagram {
   const used = [axes.x, axes.y, ...(axes.facet ? [axes.facet] : [])];
   const cells: DiagramCell[] = done.map((c) => ({
     params: Object.fromEntries(used.map((d) => [d, value(c, d)])),
-    label: (CLASS_LABELS as readonly string[]).includes(c.label ?? "") ? (c.label as ClassLabel) : "unresolved",
+    label: (LABEL_CODES as readonly string[]).includes(c.label ?? "") ? (c.label as ClassLabel) : "unresolved",
     scores: Object.fromEntries(Object.entries(c.scores).filter(([, v]) => typeof v === "number")),
     ci: Object.fromEntries(Object.entries(c.ci).filter(([, v]) => isObj(v) && typeof v.lo === "number" && typeof v.hi === "number")) as Record<string, { lo: number; hi: number }>,
   }));

@@ -87,9 +87,18 @@ describe("runs", () => {
     assert.match((await json(`/api/runs/${lab.runId}/metrics?from=x`, 400)).error, /from must be an integer/);
   });
 
+  it("describes the keys the run has", async () => {
+    const { metrics } = await json(`/api/runs/${lab.runId}`);
+    const acc = metrics.filter((d: any) => d.key.startsWith("perf/acc:"));
+    assert.deepEqual(acc.map((d: any) => [d.key, d.title, d.range]), ["A", "B", "N1"].map((e) => [`perf/acc:${e}`, `accuracy on ${e}`, [0, 1]]));
+    assert.ok(metrics.every((d: any) => typeof d.title === "string"));
+  });
+
   it("gives the run's figures as compiled vega specs with data", async () => {
     const f = await json(`/api/runs/${lab.runId}/figures`);
-    assert.deepEqual(f.figures.map((x: any) => x.id), ["performance", "matrix", "behaviour", "classes", "mechanism"]);
+    const ids = f.figures.map((x: any) => x.id);
+    assert.deepEqual(ids.slice(0, 2), ["performance", "matrix"]);
+    for (const id of ["behaviour", "class-scores", "routing-cue-decodability-selectivity-mask-overlap"]) assert.ok(ids.includes(id), id);
     for (const x of f.figures) {
       assert.ok(Array.isArray(x.spec.marks) && x.spec.marks.length > 0, `${x.id} has marks`);
       assert.ok(x.spec.data.some((d: any) => Array.isArray(d.values) && d.values.length > 0), `${x.id} carries data`);
@@ -121,8 +130,11 @@ describe("compare", () => {
     const cells = (await json(`/api/runs?sweep=${lab.sweepId}`)).runs.map((r: any) => r.id);
     const c = await json(`/api/compare?runs=${lab.runId},${cells[0]}`);
     assert.deepEqual(c.runs.map((r: any) => r.id), [lab.runId, cells[0]]);
-    assert.deepEqual(c.keys, ["perf/acc:A", "perf/acc:B", "perf/acc:N1", "behav/cond", "behav/churn"]);
+    const behaviour = (await json(`/api/runs/${lab.runId}`)).metrics.filter((d: any) => d.panel === "behaviour").map((d: any) => d.key);
+    assert.ok(behaviour.includes("behav/cond") && behaviour.includes("behav/churn"));
+    assert.deepEqual(c.keys, ["perf/acc:A", "perf/acc:B", "perf/acc:N1", ...behaviour]);
     assert.ok(c.available.includes("route/conflict"));
+    assert.deepEqual(c.metrics.map((d: any) => d.key), c.available, "a descriptor per metric offered");
     assert.ok(c.figure.marks.length > 0);
     const one = await json(`/api/compare?runs=${lab.runId},${cells[0]}&keys=route/conflict`);
     assert.deepEqual(one.keys, ["route/conflict"]);

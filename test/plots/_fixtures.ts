@@ -1,6 +1,7 @@
 // Seeded synthetic runs for the plot tests: a blocks schedule over envs A, B, C and metrics that
 // look like a real run (the trained env climbs, the others sit near chance). Never the clock.
 
+import { LABEL_CODES } from "../../src/metrics/classify.ts";
 import type { MetricPoint, Phase } from "../../src/store/types.ts";
 import type { DiagramCell } from "../../src/plots/index.ts";
 import { Rng } from "../../src/util/rng.ts";
@@ -38,8 +39,6 @@ export function syntheticRun(opts: { seeds?: number; every?: number; phases?: Ph
   return { points, phases, steps };
 }
 
-const LABELS = ["ecological-generalist", "conditional-policy", "strategy-churn", "unresolved"] as const;
-
 /** A 3 × 2 × 2 sweep (width × l1 × volatility) with a CI per winning class. */
 export function syntheticSweep(seed = 3): DiagramCell[] {
   const rng = new Rng(seed);
@@ -47,7 +46,7 @@ export function syntheticSweep(seed = 3): DiagramCell[] {
   for (const volatility of [0.01, 0.1]) {
     for (const width of [16, 64, 256]) {
       for (const l1 of [0, 0.001]) {
-        const label = LABELS[rng.int(LABELS.length)]!;
+        const label = LABEL_CODES[rng.int(LABEL_CODES.length)]!;
         const s = Math.round(100 * (0.5 + 0.4 * rng.uniform())) / 100;
         cells.push({
           params: { volatility, width, l1 }, label,

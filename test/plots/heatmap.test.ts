@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  CLASS_COLORS, CLASS_LABELS, matrixSpec, phaseDiagramSpec, toSvg, type DiagramCell,
+  CLASS_COLORS, matrixSpec, phaseDiagramSpec, toSvg, type DiagramCell,
 } from "../../src/plots/index.ts";
+import { LABEL_CODES } from "../../src/metrics/classify.ts";
 import { count, markGroups, syntheticRun, syntheticSweep, texts } from "./_fixtures.ts";
 
 const run = syntheticRun({ seeds: 3, every: 100 });
@@ -81,7 +82,7 @@ describe("phaseDiagramSpec", () => {
     const [cell] = markGroups(svg, "mark-rect");
     assert.match(cell!, new RegExp(`fill="${CLASS_COLORS["strategy-churn"]}"`));
     const t = texts(svg);
-    for (const label of CLASS_LABELS) assert.ok(t.includes(label), label);
+    for (const label of LABEL_CODES) assert.ok(t.includes(label), label);
     assert.ok(t.includes("churn\n1.00"), "no CI: the score alone");
   });
 

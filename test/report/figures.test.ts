@@ -2,16 +2,24 @@
 // placements: from constructed data, so the answers are known by construction.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { toSvg } from "../../src/plots/index.ts";
-import { compareSpec, defaultCompareKeys } from "../../src/report/compare.ts";
+import { toSvg, type VlSpec } from "../../src/plots/index.ts";
+import { compareDescriptors, compareSpec, defaultCompareKeys } from "../../src/report/compare.ts";
 import { sweepDiagram } from "../../src/sweep/diagram.ts";
 import { runFigures } from "../../src/report/figures.ts";
 import type { MetricPoint } from "../../src/store/types.ts";
-import type { CellResult, SweepResults } from "../../src/sweep/export.ts";
+import type { CellResult, SweepResults } from "../../src/sweep/results.ts";
 
 const series = (key: string, f: (step: number, seed: number) => number | null, steps = [0, 20, 40], seeds = [0, 1]): MetricPoint[] =>
   steps.flatMap((step) => seeds.map((seed) => ({ step, seed, key, value: f(step, seed) })));
 const phases = [{ start: 0, end: 20, env: "A" }, { start: 20, end: 40, env: "B" }];
+
+/** What a curves figure draws: its legend, y range and y title. */
+function curves(spec: VlSpec) {
+  type Enc = { y: { scale: { domain?: number[] }; title: string | null }; color: { scale: { domain: string[] } } };
+  const series = (spec as { layer: { data?: unknown; layer?: { encoding: Enc }[] }[] }).layer.find((l) => l.data && l.layer)!;
+  const enc = series.layer![1]!.encoding;
+  return { legend: enc.color.scale.domain, yDomain: enc.y.scale.domain, yTitle: enc.y.title };
+}
 
 describe("runFigures", () => {
   it("draws nothing before the first checkpoint", () => assert.deepEqual(runFigures([], phases), []));
@@ -21,13 +29,38 @@ describe("runFigures", () => {
     assert.deepEqual(runFigures(points, phases).map((f) => f.id), ["performance", "matrix"]);
   });
 
-  it("keeps only the present mechanism panels, in reading order", () => {
-    const points = [...series("perf/acc:A", () => 0.5), ...series("behav/cond", () => 0.2), ...series("behav/churn", () => 0.1),
-      ...series("class/generalist", () => 0.7), ...series("rep/dim", () => 3), ...series("route/decode:L1", () => 1)];
+  it("draws accuracy first, then a figure per descriptor panel in registration order", () => {
+    const points = [...series("route/decode:L1", () => 1), ...series("rep/dim", () => 3), ...series("class/conditional", () => 0.2),
+      ...series("class/generalist", () => 0.7), ...series("behav/churn", () => 0.1), ...series("behav/cond", () => 0.2), ...series("perf/acc:A", () => 0.5)];
     const figs = runFigures(points, phases);
-    assert.deepEqual(figs.map((f) => f.id), ["performance", "matrix", "behaviour", "classes", "mechanism"]);
-    const mech = figs[4]!.spec as { vconcat: { title: { text: string } }[] };
-    assert.deepEqual(mech.vconcat.map((p) => p.title.text.split(":")[0]), ["routing", "representation dimension (participation ratio)"]);
+    assert.deepEqual(figs.map((f) => f.title), ["accuracy per environment (mean ± sd over seeds; schedule phases behind)",
+      "performance matrix P[t][k]: accuracy per environment over time (outlined: the environment in training)", "behaviour", "class scores",
+      "routing: cue decodability, selectivity, mask overlap", "representation dimension (participation ratio)"]);
+    assert.deepEqual(figs.map((f) => f.id).slice(2, 4), ["behaviour", "class-scores"]);
+    assert.deepEqual(curves(figs[2]!.spec).legend, ["conditionality", "churn"], "legend from titles, in descriptor order");
+    assert.deepEqual(curves(figs[3]!.spec), { legend: ["ecological-generalist", "conditional-policy"], yDomain: [0, 1], yTitle: "score" }, "range and axis from the descriptors");
+    assert.equal(curves(figs[5]!.spec).yDomain, undefined, "unbounded: from the data");
+  });
+
+  it("names environments in the accuracy legend, in the run's order when it stored its descriptors", () => {
+    const points = [...series("perf/acc:B", () => 0.5), ...series("perf/acc:A", () => 0.4)];
+    assert.deepEqual(curves(runFigures(points, phases)[0]!.spec).legend, ["A", "B"]);
+    const stored = ["B", "A"].map((e) => ({ key: `perf/acc:${e}`, title: `accuracy on ${e}`, axis: "accuracy", range: [0, 1] as [number, number], panel: "accuracy per environment" }));
+    assert.deepEqual(curves(runFigures(points, phases, stored)[0]!.spec).legend, ["B", "A"]);
+  });
+
+  it("draws a key no metric describes in a figure of its group, after the described ones", () => {
+    const points = [...series("custom/score", () => 0.3), ...series("custom/other", () => 2), ...series("behav/cond", () => 0.2)];
+    const figs = runFigures(points, phases);
+    assert.deepEqual(figs.map((f) => [f.id, f.title]), [["behaviour", "behaviour"], ["custom", "custom"]]);
+    assert.deepEqual(curves(figs[1]!.spec), { legend: ["other", "score"], yDomain: undefined, yTitle: null });
+  });
+
+  it("draws a stored descriptor's title, range and panel", () => {
+    const stored = [{ key: "custom/score", title: "My score", range: [0, 1] as [number, number], headline: true, panel: "mine" }];
+    const [fig] = runFigures(series("custom/score", () => 0.3), phases, stored);
+    assert.deepEqual([fig!.id, fig!.title], ["mine", "mine"]);
+    assert.deepEqual(curves(fig!.spec), { legend: ["My score"], yDomain: [0, 1], yTitle: "My score" });
   });
 });
 
@@ -47,6 +80,15 @@ describe("compare", () => {
     const svg = await toSvg(spec as never);
     assert.equal((svg.match(/aria-roledescription="line mark"/g) ?? []).length, 3, "A for both runs, behav/cond for the first");
     assert.ok(svg.indexOf(">one<") < svg.indexOf(">two<"));
+  });
+
+  it("offers every key some run has, a stored one titled by its descriptor", () => {
+    const metrics = [{ key: "custom/score", title: "My score", range: [0, 1] as [number, number], panel: "custom" }];
+    const custom = [{ ...runs[0]!, points: [...runs[0]!.points, ...series("custom/score", () => 0.4)] }, { ...runs[1]!, metrics }];
+    assert.deepEqual(compareDescriptors(custom).map((d) => d.key), ["perf/acc:A", "perf/acc:B", "behav/cond", "custom/score"]);
+    const spec = compareSpec(custom, ["custom/score", "behav/cond"]) as { vconcat: { title: { text: string } }[] };
+    assert.deepEqual(spec.vconcat.map((p) => p.title.text), ["My score (custom/score)", "conditionality (behav/cond)"]);
+    assert.equal((compareSpec([custom[0]!], ["custom/score"]) as { vconcat: { title: { text: string } }[] }).vconcat[0]!.title.text, "custom/score");
   });
 
   it("refuses labels that would merge in the legend", () => {

@@ -5,7 +5,7 @@ import { runOverview, runClass, specFields, stat } from "../../src/report/overvi
 import type { MetricPoint, RunRow } from "../../src/store/types.ts";
 
 const pt = (step: number, seed: number, key: string, value: number | null): MetricPoint => ({ step, seed, key, value });
-const run = (o: Partial<Pick<RunRow, "envs" | "status" | "summary">> = {}) => ({ envs: ["A", "B"], status: "running" as const, summary: null, ...o });
+const run = (o: Partial<Pick<RunRow, "envs" | "status" | "summary" | "metrics">> = {}) => ({ envs: ["A", "B"], status: "running" as const, summary: null, ...o });
 
 describe("stat", () => {
   it("is mean and sample sd over finite values, n counting them", () => {
@@ -33,10 +33,21 @@ describe("runOverview", () => {
     assert.deepEqual(ov.performance[1]!.reward, { mean: null, sd: null, n: 0 });
   });
 
-  it("lists the behaviour, mechanism, continual, weighted-sum and maturity metrics, nothing else", () => {
+  it("lists the keys whose descriptor is a headline, in registration order, titled by it", () => {
     const keys = ["route/decode:L10", "route/decode:L2", "behav/cond", "perf/acc:A", "class/churn", "train/loss", "cl/avg", "ws/jsMixture", "mature/level:A", "rep/dim"];
     const ov = runOverview(run(), keys.map((k) => pt(0, 0, k, 1)));
-    assert.deepEqual(ov.headline.map((h) => h.key), ["behav/cond", "cl/avg", "mature/level:A", "rep/dim", "route/decode:L2", "route/decode:L10", "ws/jsMixture"]);
+    assert.deepEqual(ov.headline.map((h) => h.key), ["behav/cond", "route/decode:L2", "route/decode:L10", "mature/level:A"]);
+    assert.deepEqual(ov.headline.slice(0, 2).map((h) => h.title), ["conditionality", "cue decodability at L2 (LDA probe)"]);
+  });
+
+  it("lists a key no descriptor describes (a plugin's), and a stored descriptor's headline with its title", () => {
+    const points = [pt(0, 0, "custom/score", 0.2), pt(0, 1, "custom/score", 0.4), pt(0, -1, "custom/run", 3), pt(0, 0, "behav/cond", 1)];
+    const plain = runOverview(run(), points).headline;
+    assert.deepEqual(plain.map((h) => [h.key, h.title]), [["behav/cond", "conditionality"], ["custom/run", "custom/run"], ["custom/score", "custom/score"]]);
+    assert.deepEqual(plain[1]!.stat, { mean: 3, sd: 0, n: 1 }, "a run-level value alone");
+    assert.ok(Math.abs(plain[2]!.stat.mean! - 0.3) < 1e-12);
+    const metrics = [{ key: "custom/score", title: "My score", headline: true, panel: "custom" }, { key: "custom/run", title: "not a headline" }];
+    assert.deepEqual(runOverview(run({ metrics }), points).headline.map((h) => [h.key, h.title]), [["behav/cond", "conditionality"], ["custom/score", "My score"]]);
   });
 
   it("takes a live run's class from the checkpoint: label code and intervals at seed -1, scores over seeds", () => {

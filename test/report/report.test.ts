@@ -39,15 +39,18 @@ describe("run report", () => {
 
   it("is self-contained", () => assertSelfContained(html));
 
-  it("inlines every figure, each drawn with data", () => {
+  it("inlines every figure, each drawn with data", async () => {
     const perf = svgOf(html, "performance");
     assert.equal(count(perf, /aria-roledescription="line mark"/g), 3, "a mean line per environment");
     assert.equal(count(perf, /aria-roledescription="area mark"/g), 3, "a seed band per environment");
     for (const env of ["A", "B", "N1"]) assert.match(perf, new RegExp(`<text[^>]*>${env}</text>`), `legend names ${env}`);
     assert.ok(count(svgOf(html, "matrix"), /aria-roledescription="rect mark"/g) >= 3 * 9, "a cell per env and checkpoint");
-    assert.equal(count(svgOf(html, "behaviour"), /aria-roledescription="line mark"/g), 2);
-    assert.equal(count(svgOf(html, "classes"), /aria-roledescription="line mark"/g), 3);
-    assert.ok(count(svgOf(html, "mechanism"), /aria-roledescription="line mark"/g) >= 5);
+    const behaviour = (await lab.store.getRun(lab.runId))!.metrics.filter((d) => d.panel === "behaviour");
+    assert.ok(behaviour.some((d) => d.key === "behav/cond") && behaviour.some((d) => d.key === "behav/churn"));
+    assert.equal(count(svgOf(html, "behaviour"), /aria-roledescription="line mark"/g), behaviour.length, "a line per key of the panel");
+    assert.equal(count(svgOf(html, "class-scores"), /aria-roledescription="line mark"/g), 3);
+    assert.equal(count(svgOf(html, "routing-cue-decodability-selectivity-mask-overlap"), /aria-roledescription="line mark"/g), 3, "decodability at L1, selectivity, mask overlap");
+    for (const [, id] of html.matchAll(/<figure id="fig-([^"]+)"/g)) assert.ok(count(svgOf(html, id!), /aria-roledescription="(line|rect) mark"/g) > 0, `${id} drawn with data`);
   });
 
   it("has the class with its interval, performance per environment and the headline metrics", async () => {
@@ -55,7 +58,7 @@ describe("run report", () => {
     assert.match(html, new RegExp(`<span class="class"[^>]*>${summary.classification.label}</span>`));
     assert.ok(html.includes(`[${summary.classification.ci["conditional-policy"]!.lo.toFixed(3)}, `), "the CI as stored");
     assert.match(html, /<td>N1 \(novel\)<\/td><td>\d\.\d{3} ± \d\.\d{3}<\/td>/);
-    assert.match(html, /<code>behav\/churn<\/code>/);
+    assert.match(html, /<td>churn<\/td><td><code>behav\/churn<\/code><\/td>/, "headline metrics titled by their descriptors");
     assert.match(html, /<code>route\/conflict<\/code>/);
   });
 

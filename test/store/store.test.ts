@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import BetterSqlite3 from "better-sqlite3";
 import { openStore, type MetricPoint, type NewRun, type Store } from "../../src/store/index.ts";
+import { SCHEMA_VERSION } from "../../src/store/schema.ts";
 import { EcotoneError } from "../../src/util/errors.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -47,6 +49,7 @@ describe("sqlite store", () => {
       finishedAt: null,
       summary: null,
       sweepId: null,
+      metrics: [],
     });
     await store.setStatus("r1-aaaa1111", "interrupted");
     assert.equal((await store.getRun("r1-aaaa1111"))?.status, "interrupted");
@@ -55,6 +58,12 @@ describe("sqlite store", () => {
     assert.equal(done?.status, "completed");
     assert.deepEqual(done?.summary, { class: "generalist", score: [0.25, null] });
     assert.match(done?.finishedAt ?? "", /^\d{4}-\d\d-\d\dT/);
+  });
+
+  it("round-trips a run's metric descriptors", async () => {
+    const metrics = [{ key: "custom/score", title: "My score", range: [0, 1] as [number, number], headline: true, panel: "custom" }];
+    await store.createRun(newRun("r1-desc0001", { metrics }));
+    assert.deepEqual((await store.getRun("r1-desc0001"))?.metrics, metrics);
   });
 
   it("refuses a duplicate id and unknown runs", async () => {
@@ -188,6 +197,28 @@ describe("sqlite store", () => {
     const junk = join(tmp, "junk.db");
     writeFileSync(junk, "this is not sqlite, just text long enough to have a header".repeat(20));
     await assert.rejects(openStore(junk), isCode("E_STORE"));
+  });
+
+  it("migrates a version-2 store: its runs have no descriptors, new runs keep theirs", async () => {
+    const old = join(tmp, "v2.db");
+    const v2 = await openStore(old);
+    await v2.createRun(newRun("v2-old"));
+    await v2.close();
+    const db = new BetterSqlite3(old);
+    db.exec("ALTER TABLE runs DROP COLUMN metrics_json; UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+    db.close();
+    const s = await openStore(old);
+    try {
+      assert.deepEqual((await s.getRun("v2-old"))?.metrics, []);
+      const metrics = [{ key: "custom/score", title: "My score", panel: "custom" }];
+      await s.createRun(newRun("v3-new", { metrics }));
+      assert.deepEqual((await s.getRun("v3-new"))?.metrics, metrics);
+    } finally {
+      await s.close();
+    }
+    const raw = new BetterSqlite3(old);
+    assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
+    raw.close();
   });
 });
 

@@ -6,7 +6,7 @@ import { canonicalJson, checkPath, deepMerge, setPath } from "../../src/sweep/pa
 import { tinyBase } from "./_fixtures.ts";
 
 const filled = () => parseSpec(tinyBase()) as unknown as Record<string, unknown>;
-const check = (path: string) => checkPath(experimentSchema, filled(), path, "grid");
+const check = (path: string) => checkPath(experimentSchema(filled()), filled(), path, "grid");
 
 describe("dotted paths", () => {
   for (const path of ["world.distinguishability", "envs.1.objective", "envs.0.objective.kind", "schedule", "model.hidden.0", "train", "seeds"])
@@ -14,7 +14,7 @@ describe("dotted paths", () => {
 
   it("accepts an optional key the base leaves unset", () => {
     const spec = parseSpec({ ...tinyBase(), novel: [{ kind: "fresh" }] }) as unknown as Record<string, unknown>;
-    assert.doesNotThrow(() => checkPath(experimentSchema, spec, "novel.0.name", "grid"));
+    assert.doesNotThrow(() => checkPath(experimentSchema(spec), spec, "novel.0.name", "grid"));
   });
 
   const bad: [string, RegExp][] = [

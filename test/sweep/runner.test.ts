@@ -81,11 +81,15 @@ describe("interrupt and resume", () => {
 describe("baselines", () => {
   it("a cell whose spec trains the weighted-sum baselines is linked to its own run, never to a baseline", async () => {
     const sweep = expandSweep({ name: "ws", base: { ...tinyBase(), baselines: true }, grid: { "schedule.phaseSteps": [10, 30] }, seeds: 2 });
-    // The first cell's process dies while it trains its first baseline, before its own run exists.
+    // The first cell's process dies while it trains its first baseline: its own run exists already
+    // (created first, so an interrupt there leaves a run to resume), and it is the one linked.
     const out = await runSweep(sweep, { store, workers: 1, faults: [{ match: '"schedule.phaseSteps":10}', kind: "crash" }] });
     assert.deepEqual([out.status, out.completed, out.failed], ["failed", 1, 1]);
     const [crashed, ok] = await store.sweepCells(sweep.id);
-    assert.deepEqual([crashed!.status, crashed!.runId], ["failed", null]);
+    assert.equal(crashed!.status, "failed");
+    const own = (await store.getRun(crashed!.runId!))!;
+    assert.equal(own.specJson, crashed!.specJson, "the crashed cell is linked to its own run, never to a baseline");
+    assert.notEqual(own.status, "running", "no run is left 'running'");
     assert.equal(ok!.status, "completed");
     const run = (await store.getRun(ok!.runId!))!;
     assert.equal(run.specJson, ok!.specJson, "the cell's run trains the cell's spec");

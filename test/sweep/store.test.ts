@@ -73,15 +73,15 @@ describe("migration", () => {
     await s.createRun(newRun("r-old"));
     await s.close();
     const db = new BetterSqlite3(path);
-    db.exec("DROP TABLE sweep_cells; DROP TABLE sweeps; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    db.exec("DROP TABLE sweep_cells; DROP TABLE sweeps; ALTER TABLE runs DROP COLUMN metrics_json; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
     db.close();
     const store = await openStore(path);
-    assert.equal((await store.getRun("r-old"))!.status, "running");
+    assert.deepEqual(await store.getRun("r-old").then((r) => [r!.status, r!.metrics]), ["running", []]);
     assert.equal(await store.createSweep({ id: "s2", name: "pd", specJson: "{}", hash: "h" }, cells), true);
     await store.close();
     const raw = new BetterSqlite3(path);
     assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
     raw.close();
-    assert.equal(SCHEMA_VERSION, 2);
+    assert.equal(SCHEMA_VERSION, 3);
   });
 });

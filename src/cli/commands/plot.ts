@@ -12,7 +12,9 @@ export default async function (runId: string, o: { store: string; out: string })
   try {
     const run = await store.getRun(runId);
     if (!run) throw new EcotoneError("E_NOT_FOUND", `no run with id ${runId}`);
-    const svg = await toSvg(runPanelsSpec(await store.metrics(run.id), await store.phases(run.id), `${run.name} (${run.id}, ${run.seeds} seeds)`));
+    const points = await store.metrics(run.id);
+    if (!points.some((p) => p.value !== null)) throw new EcotoneError("E_NOT_FOUND", `run ${run.id} has no metric values yet`);
+    const svg = await toSvg(runPanelsSpec(points, await store.phases(run.id), `${run.name} (${run.id}, ${run.seeds} seeds)`, run.metrics));
     writeFileSync(o.out, ext === ".svg" ? svg : toPng(svg));
     process.stderr.write(`wrote ${o.out}\n`);
   } finally {

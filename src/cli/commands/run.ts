@@ -84,7 +84,7 @@ export function render(s: RunSummary, store: string, out: string): string {
   const shown = Object.entries(s.headline).filter(([, v]) => v.n > 0);
   if (shown.length) {
     lines.push("", "metric (last checkpoint)       mean ± sd");
-    for (const [k, v] of shown) lines.push(`  ${k.padEnd(28)} ${f(v.mean)} ± ${f(v.sd)}   ${describeKey(k).title}`);
+    for (const [k, v] of shown) lines.push(`  ${k.padEnd(28)} ${f(v.mean).padStart(6)} ± ${f(v.sd)}   ${describeKey(k).title}`);
   }
   if (s.diverged.length) {
     lines.push("", `diverged: ${s.diverged.length} seed(s)`);

@@ -3,7 +3,8 @@
 // resumes a killed sweep, or just reports a finished one.
 import { dirname, join } from "node:path";
 import { openStore } from "../../store/index.ts";
-import { exportSweep, resultsJson, type SweepResults } from "../../sweep/export.ts";
+import { exportSweep } from "../../sweep/export.ts";
+import { resultsJson, type SweepResults } from "../../sweep/results.ts";
 import { runSweep, type CellEvent } from "../../sweep/runner.ts";
 import { loadSweep } from "../../sweep/spec.ts";
 import { defaultReporter } from "../reporter.ts";

@@ -3,7 +3,7 @@
 //   #/run/<id>              one run, live while it trains
 //   #/sweep/<id>            the phase diagram; a click on a cell opens its run
 //   #/compare/<id>,<id>?keys=a,b   runs on the same axes
-import { h } from "./dom.js";
+import { h, loadVocabulary } from "./dom.js";
 import { runsPage, sweepsPage } from "./runs.js";
 import { runPage } from "./run.js";
 import { sweepPage } from "./sweep.js";
@@ -12,6 +12,7 @@ import { comparePage } from "./compare.js";
 const view = document.getElementById("view");
 let leave = null; // the current page's cleanup (closes live streams, releases views)
 let generation = 0; // a slow page load must not draw over the page that replaced it
+const vocabulary = loadVocabulary(); // class names and colours, once
 
 function parse(hash) {
   const [path, query = ""] = hash.replace(/^#/, "").split("?");
@@ -32,6 +33,7 @@ async function route() {
   view.replaceChildren(root);
   if (!show) return root.append(h("p", { class: "error" }, `no such page: ${page}`));
   try {
+    await vocabulary;
     const cleanup = await show(root, arg, query, () => mine !== generation);
     if (mine !== generation) return cleanup?.();
     leave = cleanup ?? null;

@@ -1,4 +1,5 @@
-// Two or more runs on the same axes: one panel per chosen metric, one colour per run.
+// Two or more runs on the same axes: one panel per chosen metric, one colour per run. Every metric
+// some run has can be picked, named by its descriptor's title.
 import { classBadge, getJson, h, runLink, statusText, table } from "./dom.js";
 import { draw, release } from "./plot.js";
 
@@ -8,9 +9,9 @@ export async function comparePage(root, arg = "", query, stale) {
   const data = await getJson(`/api/compare?runs=${ids.map(encodeURIComponent).join(",")}${keys ? `&keys=${encodeURIComponent(keys)}` : ""}`);
   if (stale()) return;
   const go = (runs, chosen) => (location.hash = `#/compare/${runs.map(encodeURIComponent).join(",")}?keys=${encodeURIComponent(chosen.join(","))}`);
-  const picker = h("div", { class: "keys" }, data.available.map((k) => h("label", {},
-    h("input", { type: "checkbox", checked: data.keys.includes(k), dataset: { key: k },
-      onchange: () => go(ids, [...picker.querySelectorAll("input:checked")].map((el) => el.dataset.key)) }), " ", k)));
+  const picker = h("div", { class: "keys" }, data.metrics.map((m) => h("label", { title: m.key },
+    h("input", { type: "checkbox", checked: data.keys.includes(m.key), dataset: { key: m.key },
+      onchange: () => go(ids, [...picker.querySelectorAll("input:checked")].map((el) => el.dataset.key)) }), " ", m.title)));
   const box = h("div", { class: "plot" });
   root.append(
     h("h1", {}, `Compare ${data.runs.length} runs`),

@@ -30,11 +30,16 @@ export const fmt = (v, d = 3) => (v === null || v === undefined || !Number.isFin
 /** "0.770 ± 0.067" from a { mean, sd } stat. */
 export const meanSd = (s, d = 3) => (s && s.mean !== null && s.mean !== undefined ? `${fmt(s.mean, d)} ± ${fmt(s.sd, d)}` : "–");
 
-/** Fixed class colours, as in the plots (src/plots/heatmap.ts CLASS_COLORS). */
-const CLASS_COLORS = { "ecological-generalist": "#44BB99", "conditional-policy": "#77AADD", "strategy-churn": "#EE8866", unresolved: "#DDDDDD" };
+/** The class vocabulary from /api/classes: `classes` scored, every `labels` a run can get, `colors` per label as in the plots. */
+export const vocabulary = { classes: [], labels: [], colors: {} };
+
+/** Loads the vocabulary; the router waits for it before the first page. */
+export async function loadVocabulary() {
+  Object.assign(vocabulary, await getJson("/api/classes"));
+}
 
 export const classBadge = (label) =>
-  label ? h("span", { class: "badge", style: `background:${CLASS_COLORS[label] ?? "#eee"}`, dataset: { class: label } }, label) : h("span", { class: "note" }, "–");
+  label ? h("span", { class: "badge", style: `background:${vocabulary.colors[label] ?? "#eee"}`, dataset: { class: label } }, label) : h("span", { class: "note" }, "–");
 
 export const statusText = (status) => h("span", { class: `status-${status}` }, status);
 

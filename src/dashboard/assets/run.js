@@ -1,21 +1,20 @@
 // One run: facts, the class with its confidence interval, performance and headline tables, and
 // the figures. While the run trains, a live stream announces each new checkpoint and the page
 // redraws from the store: curves fill in as the run goes.
-import { classBadge, fmt, getJson, h, meanSd, statusText, table } from "./dom.js";
+import { classBadge, fmt, getJson, h, meanSd, statusText, table, vocabulary } from "./dom.js";
 import { draw, release } from "./plot.js";
-
-const CLASSES = ["ecological-generalist", "conditional-policy", "strategy-churn"];
 
 function classCard(c) {
   if (!c) return h("p", { class: "note" }, "no class yet: it is measured from the first checkpoint with a late window");
   return h("div", { dataset: { classification: c.label } },
     h("p", {}, classBadge(c.label), c.source === "checkpoint" ? h("span", { class: "note" }, " at the last checkpoint so far") : ""),
-    table(["class", "score", "95% bootstrap CI"], CLASSES.map((k) => [
+    table(["class", "score", "95% bootstrap CI"], vocabulary.classes.map((k) => [
       k === c.label ? h("b", {}, k) : k, fmt(c.scores[k]), c.ci[k] ? `[${fmt(c.ci[k].lo)}, ${fmt(c.ci[k].hi)}]` : "–",
     ])));
 }
 
-// The class and performance go above the figures; the long headline table below them.
+// The class and performance go above the figures; the long headline table below them, titled by
+// the metrics' descriptors.
 function cards(ov, envs) {
   const perf = table(["environment", "accuracy", "expected reward", "n"],
     ov.performance.map((p) => [envs.includes(p.env) ? p.env : `${p.env} (novel)`, meanSd(p.acc), meanSd(p.reward), String(p.acc.n)]));
@@ -25,7 +24,7 @@ function cards(ov, envs) {
 }
 
 const headline = (ov) => ov.headline.some((m) => m.stat.n > 0)
-  ? table(["metric", "mean ± sd over seeds"], ov.headline.filter((m) => m.stat.n > 0).map((m) => [h("code", {}, m.key), meanSd(m.stat)]))
+  ? table(["metric", "key", "mean ± sd over seeds"], ov.headline.filter((m) => m.stat.n > 0).map((m) => [m.title, h("code", {}, m.key), meanSd(m.stat)]))
   : h("p", { class: "note" }, "none yet");
 
 export async function runPage(root, id, _query, stale) {
