@@ -47,9 +47,10 @@ export function makePlan(spec: ExperimentSpec): RunPlan {
 
 /** A stable hash of the validated spec (defaults filled in) and its plugins' sources, to recognise identical experiments. */
 export function specHash(spec: ExperimentSpec): string {
-  const h = createHash("sha256").update(canonical(spec));
-  if (spec.plugins?.length) h.update("\0plugins:").update(pluginsHash(spec.plugins));
-  return h.digest("hex").slice(0, 16);
+  if (!spec.plugins?.length) return createHash("sha256").update(canonical(spec)).digest("hex").slice(0, 16);
+  // Plugins by their sources, not their paths: the same plugin in another checkout is the same experiment.
+  const h = createHash("sha256").update(canonical({ ...spec, plugins: [] }));
+  return h.update("\0plugins:").update(pluginsHash(spec.plugins)).digest("hex").slice(0, 16);
 }
 
 function canonical(v: unknown): string {
