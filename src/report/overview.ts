@@ -4,7 +4,7 @@
 // summary yet) gets the same tables as a finished one, updated live.
 
 import { CLASSES, CLASS_KEYS, LABEL_CODES } from "../metrics/classify.ts";
-import { accuracyKey } from "../metrics/live/index.ts";
+import { accuracyKey, rewardKey } from "../metrics/live/index.ts";
 import { describeKeys, isDescribed } from "../plots/index.ts";
 import type { MetricPoint, RunRow } from "../store/types.ts";
 import { naturalCompare } from "../util/order.ts";
@@ -88,7 +88,7 @@ export function runOverview(run: Pick<RunRow, "envs" | "status" | "summary"> & P
   const novel = measured.filter((e) => !run.envs.includes(e)).sort(naturalCompare);
   const envs = [...run.envs.filter((e) => measured.includes(e)), ...novel];
   const performance = envs.map((env) => ({
-    env, acc: stat(at.seeds.get(accuracyKey(env)) ?? []), reward: stat(at.seeds.get(`perf/reward:${env}`) ?? []),
+    env, acc: stat(at.seeds.get(accuracyKey(env)) ?? []), reward: stat(at.seeds.get(rewardKey(env)) ?? []),
   }));
   const headline = describeKeys(new Set([...at.seeds.keys(), ...at.run.keys()]), run.metrics)
     .filter((d) => d.headline || !isDescribed(d.key, run.metrics))

@@ -15,7 +15,7 @@ import { weightedSum } from "./weightedsum.ts";
 export type { Measured, MetricDef, MetricDescriptor, RunContext, RunMetric, RunMetricDef, SeedContext, SeedMetric, SeedMetricDef } from "./metric.ts";
 export { defineMetric } from "./metric.ts";
 export { classificationOf } from "./classes.ts";
-export { accuracyKey } from "./perf.ts";
+export { accuracyKey, rewardKey } from "./perf.ts";
 
 export const metrics = new Registry<MetricDef>("metric");
 for (const m of [perf, behaviour, classes, routing, conflict, representation, continual, maturity, weightedSum, trainLoss]) metrics.add(m);
@@ -54,7 +54,8 @@ export function describeKey(key: string, stored?: readonly MetricDescriptor[]): 
     for (const d of m.keys) {
       const re = new RegExp("^" + d.key.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{(env|trained|layer)\\?\}/g, "(.+)") + "$");
       const hit = re.exec(key);
-      if (hit) return { ...d, key, title: d.title.replace(/\{(env|trained|layer)\}/g, hit[1]!), ...(d.panel && { panel: d.panel.replace(/\{(env|trained|layer)\}/g, hit[1]!) }) };
+      const sub = (t: string) => t.replace(/\{(env|trained|layer)\}/g, hit?.[1] ?? "");
+      if (hit) return { ...d, key, title: sub(d.title), ...(d.axis && { axis: sub(d.axis) }), ...(d.panel && { panel: sub(d.panel) }) };
     }
   const group = key.includes("/") ? key.slice(0, key.indexOf("/")) : key;
   return { key, title: key, panel: group };

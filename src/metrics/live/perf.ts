@@ -4,6 +4,8 @@ import { defineMetric } from "./metric.ts";
 
 /** The key of greedy accuracy on env: what other metrics (continual learning, maturity) and the baselines read. */
 export const accuracyKey = (env: string) => `perf/acc:${env}`;
+/** The key of expected reward on env (the report's performance table reads it). */
+export const rewardKey = (env: string) => `perf/reward:${env}`;
 
 export const perf = defineMetric({
   name: "perf",
@@ -15,8 +17,8 @@ export const perf = defineMetric({
   ],
   // final greedy accuracy and expected reward per environment (trained and novel), over seeds
   summary: (last, _step, plan) => {
-    const pick = (prefix: string) => Object.fromEntries(plan.allEnvNames.map((e) => [e, summarise(last[`${prefix}:${e}`] ?? [])]));
-    return { performance: pick("perf/acc"), reward: pick("perf/reward") };
+    const pick = (key: (e: string) => string) => Object.fromEntries(plan.allEnvNames.map((e) => [e, summarise(last[key(e)] ?? [])]));
+    return { performance: pick(accuracyKey), reward: pick(rewardKey) };
   },
   create: (plan, seeds) => ({
     measure(ctx) {
@@ -42,7 +44,7 @@ export const perf = defineMetric({
           loss[s] = dead ? NaN : nll / N;
         }
         out[accuracyKey(name)] = acc;
-        out[`perf/reward:${name}`] = reward;
+        out[rewardKey(name)] = reward;
         out[`perf/loss:${name}`] = loss;
       });
       return out;
