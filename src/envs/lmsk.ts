@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { specError } from "../util/errors.ts";
 import { Rng, STREAM } from "../util/rng.ts";
+import { nearestPrototypeAccuracy, orthonormalish } from "./cue.ts";
 import { defineWorld, type ProbeSet, type World, type WorldFacts } from "./world.ts";
 
 /** Which feature carries the label in an environment; the other is drawn from an independent label. */
@@ -95,7 +96,7 @@ export class LmskWorld implements World {
       let acc = 0;
       return { lo, cum: w.map((x) => (acc += x / total)) };
     });
-    const protos = orthonormal(new Rng(seed, STREAM.env), envNames.length, cue);
+    const protos = orthonormalish(new Rng(seed, STREAM.env), envNames.length, cue);
     this.envs = envNames.map((name, e) => {
       const f = features[name] ?? "both";
       return { name, novel: false, prototype: protos[e]!, linear: f !== "slab", slab: f !== "linear" };
@@ -193,26 +194,9 @@ export class LmskWorld implements World {
     return { cueDecodability: this.cueDecodability(), labelAgreement: this.trained >= 2 ? this.labelAgreement(0, 1) : null };
   }
 
-  /** Monte-Carlo accuracy of the nearest-prototype rule on the cue (Bayes-optimal: isotropic noise, unit prototypes). */
+  /** Accuracy of the best rule that reads only the cue (cue.ts). */
   cueDecodability(samples = 20_000): number {
-    const T = this.trained, { cue } = this.config;
-    if (T < 2) return 1;
-    const rng = new Rng(this.seed, STREAM.probe, 7_777_777);
-    const buf = new Float32Array(cue);
-    let hits = 0;
-    for (let i = 0; i < samples; i++) {
-      const e = i % T;
-      this.writeCue(e, rng, buf, 0);
-      let best = -1, bestDot = -Infinity;
-      for (let k = 0; k < T; k++) {
-        const p = this.envs[k]!.prototype;
-        let dot = 0;
-        for (let j = 0; j < cue; j++) dot += p[j]! * buf[j]!;
-        if (dot > bestDot) [best, bestDot] = [k, dot];
-      }
-      if (best === e) hits++;
-    }
-    return hits / samples;
+    return nearestPrototypeAccuracy(this, this.config.cue, this.seed, samples);
   }
 
   /** Fraction of contents (independent linear and slab bits) on which envs a and b's targets agree: exact, over the 4 bit pairs. */
@@ -230,22 +214,3 @@ export const lmsk = defineWorld<LmskConfig>({
   novel: lmskNovelSchema,
   create: (config, envs, novel) => new LmskWorld(config, envs, novel as LmskNovel[]),
 });
-
-/** n unit vectors in R^d, orthonormal when n ≤ d (Gram–Schmidt), so envs are equally apart. */
-function orthonormal(rng: Rng, n: number, d: number): Float64Array[] {
-  const out: Float64Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = Float64Array.from({ length: d }, () => rng.normal());
-    if (i < d)
-      for (const u of out) {
-        let dot = 0;
-        for (let j = 0; j < d; j++) dot += v[j]! * u[j]!;
-        for (let j = 0; j < d; j++) v[j]! -= dot * u[j]!;
-      }
-    let norm = 0;
-    for (const x of v) norm += x * x;
-    norm = Math.sqrt(norm) || 1;
-    out.push(v.map((x) => x / norm));
-  }
-  return out;
-}

@@ -1,6 +1,7 @@
 // Fixed probe sets, generated once per run from the world seed: every checkpoint evaluates the
 // same inputs, so changes over time are changes of the model, not of the sample.
 import { Rng, STREAM } from "../util/rng.ts";
+import { nearestPrototypeAccuracy } from "./cue.ts";
 import type { ProbeSet } from "./world.ts";
 
 /** What the probes read of a cue world (the teacher family): a structural type, so teacher.ts can import this file. */
@@ -40,30 +41,9 @@ export function makeProbes(world: CueWorld, n: number): ProbeSet {
   return { envs: E, n, x, labels, cf, cfLabels };
 }
 
-/**
- * How well the trained environment can be decoded from the cue alone: Monte-Carlo accuracy of the
- * nearest-prototype rule, which is Bayes-optimal here (isotropic noise, equal-norm prototypes,
- * equal priors). Chance is 1/envs at distinguishability 0; 1 at distinguishability 1.
- */
+/** How well the trained environment can be decoded from the cue alone (see cue.ts). */
 export function cueDecodability(world: CueWorld, samples = 20_000): number {
-  const T = world.trained, { cue } = world.family;
-  if (T < 2) return 1;
-  const rng = new Rng(world.family.seed, STREAM.probe, 7_777_777);
-  const buf = new Float32Array(cue);
-  let hits = 0;
-  for (let i = 0; i < samples; i++) {
-    const e = i % T;
-    world.writeCue(e, rng, buf, 0);
-    let best = -1, bestDot = -Infinity;
-    for (let k = 0; k < T; k++) {
-      const p = world.envs[k]!.prototype;
-      let dot = 0;
-      for (let j = 0; j < cue; j++) dot += p[j]! * buf[j]!;
-      if (dot > bestDot) [best, bestDot] = [k, dot];
-    }
-    if (best === e) hits++;
-  }
-  return hits / samples;
+  return nearestPrototypeAccuracy(world, world.family.cue, world.family.seed, samples);
 }
 
 /** Fraction of inputs on which two trained environments' teachers agree (task similarity in accuracy terms). */

@@ -3,6 +3,7 @@
 // shared rule with an environment-specific one.
 import { z } from "zod";
 import { Rng, STREAM } from "../util/rng.ts";
+import { normalise, orthonormalish } from "./cue.ts";
 import { cueDecodability, labelAgreement, makeProbes } from "./probes.ts";
 import { defineWorld, type ProbeSet, type World, type WorldFacts } from "./world.ts";
 
@@ -183,28 +184,4 @@ function derangement(rng: Rng, n: number): Int32Array {
     }
     if (p.every((v, i) => v !== i)) return p;
   }
-}
-
-function normalise(v: Float64Array): Float64Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  return v.map((x) => x / n);
-}
-
-/** k random unit vectors in R^d, orthonormal when k ≤ d (Gram–Schmidt), so envs are equally apart. */
-function orthonormalish(rng: Rng, k: number, d: number): Float64Array[] {
-  const out: Float64Array[] = [];
-  for (let i = 0; i < k; i++) {
-    const v = new Float64Array(d);
-    for (let j = 0; j < d; j++) v[j] = rng.normal();
-    if (i < d)
-      for (const u of out) {
-        let dot = 0;
-        for (let j = 0; j < d; j++) dot += v[j]! * u[j]!;
-        for (let j = 0; j < d; j++) v[j]! -= dot * u[j]!;
-      }
-    out.push(normalise(v));
-  }
-  return out;
 }
