@@ -1,9 +1,10 @@
 // The three behavioural classes, from the behavioural decomposition (docs/metrics.md):
 // the generalist is unconditional, churn conditions on the timestep, the conditional policy
 // conditions on the environment's features. With c = normalised conditionality and h =
-// normalised churn, each divided by `saturation` and clamped to [0, 1], the soft scores are a
-// product of two independent "yes/no" judgements, so they sum to 1 with the fourth cell (both at
-// once) left over as `mixed`. Saturation 0.5: a model counts as fully conditional (churning) once
+// normalised churn (the change over time locked to the schedule's phases, so a run that is only
+// still converging has h ≈ 0: metrics/alignment.ts), each divided by `saturation` and clamped to
+// [0, 1], the soft scores are a product of two independent "yes/no" judgements, so they sum to 1
+// with the fourth cell (both at once) left over as `mixed`. Saturation 0.5: a model counts as fully conditional (churning) once
 // the cue (time) changes which teacher it follows by half as much as the teachers themselves differ;
 // measured full switches stay below 1 because of transitions and imperfect accuracy.
 import { bootstrapCi } from "./bootstrap.ts";

@@ -37,19 +37,40 @@ describe("continual metrics on a hand-computed 3×3 matrix", () => {
 });
 
 describe("continual metrics on checkpoint matrices", () => {
-  // cyclic schedule A, B, A, B; rows at phase ends; learnedAt = [0, 1]. By hand:
-  //   BWT = ½[(0.6 - 0.9) + (0.9 - 0.85)] = -0.125; FWT (b = 0.1) = P[0][1] - 0.1 = 0.1 (A has no earlier phase);
-  //   forgetting = ½[(0.92 - 0.6) + (0.85 - 0.9)] = 0.135 (f_B < 0: B improved on its last visit)
+  // cyclic schedule A, B, A, B; rows at phase ends. A plain learnedAt = [0, 1] is GEM's reading
+  // (each env learned once, at its first phase; no env "in training now"), kept for the square case:
+  //   BWT = ½[(0.6 - 0.9) + (0.9 - 0.85)] = -0.125; FWT (b = 0.1) = P[0][1] - 0.1 = 0.1;
+  //   forgetting = ½[(0.92 - 0.6) + (0.85 - 0.9)] = 0.135
   const P = [
     [0.9, 0.2],
     [0.5, 0.85],
     [0.92, 0.4],
     [0.6, 0.9],
   ];
-  it("a cyclic schedule's phase-end matrix, by hand", () => {
+  it("GEM's reading of the matrix, by hand", () => {
     close(backwardTransfer(P, [0, 1]), -0.125, 1e-12);
     close(forwardTransfer(P, [0.1, 0.1], [0, 1]), 0.1, 1e-12);
     close(forgetting(P, [0, 1]), 0.135, 1e-12);
+  });
+
+  // The cyclic reading (what the live metrics use): B is in training at the last row, so it is not
+  // among the envs learned before the current one (Chaudhry; GEM's sums stop at task T−1), and A's
+  // backward transfer runs from the end of its latest phase (row 2), not from its first.
+  //   forgetting = max(0.9, 0.5, 0.92) - 0.6 = 0.32; BWT = 0.6 - 0.92 = -0.32; FWT unchanged 0.1
+  it("the cyclic reading: the env in training excluded, BWT from the latest phase", () => {
+    const rows = { learnedAt: [0, 1], endedAt: [2, 3], current: [1] };
+    close(forgetting(P, rows), 0.32, 1e-12);
+    close(backwardTransfer(P, rows), 0.6 - 0.92, 1e-12);
+    close(forwardTransfer(P, [0.1, 0.1], rows), 0.1, 1e-12);
+    close(averageAccuracy(P, rows), 0.75, 1e-12);
+  });
+
+  it("envs not trained by the last row (learnedAt Infinity) count nowhere", () => {
+    const Q = [[0.1, 0.2], [0.8, 0.2], [0.6, 0.3]], rows = { learnedAt: [1, Infinity], current: [] };
+    close(averageAccuracy(Q, rows), 0.6, 1e-12);
+    close(forgetting(Q, rows), 0.2, 1e-12);
+    close(retention(Q, rows), 0.75, 1e-12);
+    assert.ok(Number.isNaN(forwardTransfer(Q, Q[0]!, rows)));
   });
 
   it("learnedAt excludes envs first trained in the last phase", () => {
@@ -71,7 +92,8 @@ describe("continual metrics on checkpoint matrices", () => {
 
   it("throws on ragged rows and bad learnedAt", () => {
     assert.throws(() => averageAccuracy([[1, 2], [3]]), /P\[1\]: expected 2 columns, got 1/);
-    assert.throws(() => backwardTransfer(P, [0, 4]), /learnedAt\[1\]: expected a row in \[0, 4\), got 4/);
+    assert.throws(() => backwardTransfer(P, [0, 4]), /learnedAt\[1\]: expected a row in \[0, 4\) or Infinity, got 4/);
+    assert.throws(() => forgetting(P, { learnedAt: [0, 1], current: [2] }), /current: expected env indices in \[0, 2\), got 2/);
     assert.throws(() => forwardTransfer(P, [0]), /baseline: expected 2 entries, got 1/);
   });
 });

@@ -1,8 +1,9 @@
 // Behaviour on the counterfactual probes (the same content under every trained cue) over the
-// decomposition's late window: what depends on the cue (conditionality) and what on time (churn).
+// decomposition's late window: what depends on the cue (conditionality), what on the schedule's
+// phases (churn) and what drifts monotonically across the window (trend: still converging).
 // The classes are read from the alignment with the teachers (robust to near-tie flicker and soft
 // outputs); the Jensen–Shannon decomposition of the output distributions is reported beside it.
-import { alignment } from "../alignment.ts";
+import { alignment, alignmentDefaults, converging, phaseLoad } from "../alignment.ts";
 import { decompose } from "../decomposition.ts";
 import { defineMetric } from "./metric.ts";
 
@@ -12,6 +13,8 @@ export const behaviour = defineMetric({
   keys: [
     { key: "behav/cond", title: "conditionality", axis: "normalised", headline: true, panel: "behaviour" },
     { key: "behav/churn", title: "churn", axis: "normalised", headline: true, panel: "behaviour" },
+    { key: "behav/trend", title: "trend (monotone drift over the window)", axis: "normalised", headline: true, panel: "behaviour" },
+    { key: "behav/converging", title: `still converging (1 = trend ≥ ${alignmentDefaults.converging} and > churn)`, axis: "flag", range: [0, 1], headline: true },
     { key: "behav/condJs", title: "conditionality (JS decomposition)", axis: "normalised", panel: "behaviour (Jensen–Shannon)" },
     { key: "behav/churnJs", title: "churn (JS decomposition)", axis: "normalised", panel: "behaviour (Jensen–Shannon)" },
     { key: "behav/stableCondJs", title: "stable conditionality (JS decomposition)", axis: "normalised", panel: "behaviour (Jensen–Shannon)" },
@@ -24,16 +27,22 @@ export const behaviour = defineMetric({
     labels.forEach((y, i) => (targets[i * C + y] = 1));
     let window: { step: number; cf: Float32Array }[] = [];
     const inWindow = (t: number, step: number) => t > step - plan.windowSteps;
+    // the checkpoint before each one: a checkpoint measures the model after the steps [previous, step)
+    const previous = (step: number) => plan.checkpoints.filter((t) => t < step).at(-1) ?? step;
     return {
       measure(ctx) {
         window.push({ step: ctx.step, cf: ctx.counterfactual().probs });
         window = window.filter((w) => inWindow(w.step, ctx.step));
         const dims = { T: window.length, S, E, N, C };
-        const al = alignment(window.map((w) => w.cf), labels, dims);
+        const steps = window.map((w) => w.step);
+        const load = phaseLoad(plan.schedule.sequence, steps, steps.map(previous), E); // [T, E]
+        const al = alignment(window.map((w) => w.cf), labels, dims, { steps, load });
         const dec = decompose(window.map((w) => w.cf), targets, dims);
         return {
           "behav/cond": al.cond,
           "behav/churn": al.churn,
+          "behav/trend": al.trend,
+          "behav/converging": converging(al.trend, al.churn),
           "behav/condJs": dec.perSeed.conditionalityNorm,
           "behav/churnJs": dec.perSeed.churnNorm,
           "behav/stableCondJs": dec.perSeed.stableConditionalityNorm,

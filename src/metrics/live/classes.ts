@@ -1,5 +1,6 @@
 // The three behavioural classes, live (metrics/classify.ts): every seed's soft scores from its
-// conditionality and churn, and at seed −1 the run's label with each class's bootstrap interval.
+// conditionality and phase-locked churn (behav/cond, behav/churn), and at seed −1 the run's label
+// with each class's bootstrap interval. A run still converging is flagged by behav/converging, not here.
 import { CLASS_KEYS, CLASSES, LABEL_CODES, classScores, classify, type ClassName } from "../classify.ts";
 import { defineMetric } from "./metric.ts";
 

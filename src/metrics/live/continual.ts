@@ -1,6 +1,8 @@
-// Continual-learning metrics along the run (metrics/timeline.ts) and maturity before each switch
-// (metrics/maturity.ts), from every seed's accuracy history on the trained environments. Run-level:
-// they need the whole history, which the shards do not keep; a resumed run replays it from the store.
+// Continual-learning metrics along the run (metrics/timeline.ts: the matrix functions of
+// metrics/continual.ts on the checkpoint matrix so far, so live and offline values agree) and
+// maturity before each switch (metrics/maturity.ts), from every seed's accuracy history on the
+// trained environments. Run-level: they need the whole history, which the shards do not keep; a
+// resumed run replays it from the store.
 import type { MetricPoint } from "../../store/types.ts";
 import type { RunPlan } from "../../train/plan.ts";
 import { maturityNow } from "../maturity.ts";
@@ -53,10 +55,11 @@ export const continual = defineMetric({
   level: "run",
   keys: [
     { key: "cl/avg", title: "average accuracy on the environments trained so far", axis: "accuracy", range: [0, 1], panel: cl },
-    { key: "cl/forgetting", title: "forgetting (Chaudhry et al. 2018)", axis: "accuracy", range: [0, 1], headline: true, panel: cl },
-    { key: "cl/retention", title: "retention of the best accuracy", axis: "ratio", panel: cl },
-    { key: "cl/bwt", title: "backward transfer", axis: "accuracy", range: [-1, 1], headline: true, panel: "continual learning: transfer" },
-    { key: "cl/fwt", title: "forward transfer", axis: "accuracy", range: [-1, 1], panel: "continual learning: transfer" },
+    // the envs learned before the one in training now; negative where one is above its earlier best
+    { key: "cl/forgetting", title: "forgetting (Chaudhry et al. 2018)", axis: "accuracy", range: [-1, 1], headline: true, panel: cl },
+    { key: "cl/retention", title: "retention of the best accuracy", axis: "ratio", range: [0, 1], panel: cl },
+    { key: "cl/bwt", title: "backward transfer (Lopez-Paz & Ranzato 2017)", axis: "accuracy", range: [-1, 1], headline: true, panel: "continual learning: transfer" },
+    { key: "cl/fwt", title: "forward transfer (Lopez-Paz & Ranzato 2017)", axis: "accuracy", range: [-1, 1], panel: "continual learning: transfer" },
   ],
   create: (plan) => perSeed(plan, (t) => continualNow(t, plan.schedule.phases, plan.envNames)),
 });
