@@ -65,7 +65,7 @@ program.command("ui")
   .description("serve the dashboard: runs, live curves, phase diagrams, comparisons (read-only)")
   .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
   .option("--port <n>", "port to listen on; 0 picks a free one", port, 8420)
-  .option("--host <host>", "address to listen on; anything but 127.0.0.1 or localhost exposes the store to the network", "127.0.0.1")
+  .option("--host <host>", "address to listen on; anything but 127.0.0.1 or localhost exposes the store to the network (requests must still name localhost, 127.0.0.1, [::1] or this host)", "127.0.0.1")
   .action(async (opts) => (await import("./commands/ui.ts")).default(opts));
 
 program.command("report")
@@ -74,6 +74,28 @@ program.command("report")
   .requiredOption("-o, --out <file>", "output file, .html")
   .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
   .action(async (id, opts) => (await import("./commands/report.ts")).default(id, opts));
+
+program.command("ingest")
+  .description("read a probe log written by any framework (docs/probe-log.md): metrics, class with bootstrap intervals, stored as a run")
+  .argument("<manifest>", "probe-log manifest (JSON)")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--follow", "keep reading a log still being written; store each checkpoint as it completes (live on the dashboard)")
+  .option("--poll <ms>", "with --follow: how often to look for new records", int("--poll"))
+  .option("--idle <s>", "with --follow: stop (interrupted, resumable) after this many seconds without a new record", int("--idle"))
+  .option("--trainer-state <path>", "a Hugging Face trainer_state.json: its log_history curves are stored beside the probe metrics")
+  .option("--again", "ingest as a new run even if this manifest was ingested before")
+  .option("--out <dir>", "export folder (default: <store folder>/exports/<runId>)")
+  .option("--json", "print one JSON object on stdout; progress goes to stderr")
+  .action(async (manifest, opts) => (await import("./commands/ingest.ts")).default(manifest, opts));
+
+program.command("export")
+  .description("write a stored run as a probe log (trains it again, bit for bit; `ingest` reads it back)")
+  .argument("<runId>", "run id (or a unique prefix)")
+  .requiredOption("--probe-log <dir>", "folder for manifest.json and the records")
+  .option("--gzip", "gzip the records (records.jsonl.gz)")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (runId, opts) => (await import("./commands/export.ts")).default(runId, opts));
 
 program.command("bench")
   .description("model-steps/s and GFLOP/s of the reference workload (MLP 32→128→128→8, batch 64, Adam)")
@@ -158,6 +180,14 @@ program.command("simplicity")
   .option("--no-reuse", "retrain runs even when the store holds a completed run of the same spec")
   .option("--json", "print one JSON object on stdout")
   .action(async (spec, opts) => (await import("./commands/simplicity.ts")).default(spec, opts));
+
+program.command("plasticity")
+  .description("loss of plasticity on Dohare et al.'s slowly-changing regression: plain backprop against L2 Init and continual backprop")
+  .option("--steps <n>", "training steps per learner (default 20000)", int("--steps"))
+  .option("--seeds <n>", "independent runs per learner (default 16)", int("--seeds"))
+  .option("--lr <x>", "SGD step size (default 0.03)", num("--lr"))
+  .option("--json", "print one JSON object on stdout (every curve)")
+  .action(async (opts) => (await import("./commands/plasticity.ts")).default(opts));
 
 try {
   await program.parseAsync(process.argv);
