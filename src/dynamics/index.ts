@@ -9,6 +9,7 @@ export * from "./hessian.ts";
 export * from "./slices.ts";
 export * from "./robustness.ts";
 export * from "./llc.ts";
+export * from "./llc-calibrate.ts";
 export * from "./changepoints.ts";
 export * from "./disagreement.ts";
 export * from "./distance.ts";
