@@ -12,6 +12,9 @@ import { loadModels } from "../../src/train/baselines.ts";
 import { makePlan } from "../../src/train/plan.ts";
 import { runExperiment } from "../../src/train/run.ts";
 import { tinySpec } from "./_fixtures.ts";
+import type { TeacherWorld } from "../../src/envs/teacher.ts";
+
+const teacherOf = (plan: ReturnType<typeof makePlan>) => plan.world as TeacherWorld; // these specs use the teacher world
 
 before(async () => {
   await init("wasm");
@@ -68,7 +71,7 @@ describe("trainingSet", () => {
     const y = t.batch.y.ref.dataSync();
     const x = t.batch.x.ref.dataSync();
     let clean = 0;
-    for (let i = 0; i < 40; i++) clean += +(plan.world.label(0, x, i * plan.arch.input) === y[i]);
+    for (let i = 0; i < 40; i++) clean += +(teacherOf(plan).label(0, x, i * plan.world.inputDim) === y[i]);
     assert.ok(clean < 40 && clean > 20, `noisy labels kept: ${clean}/40 clean`);
     tree.dispose(t.batch);
   });
@@ -80,7 +83,7 @@ describe("trainingSet", () => {
     assert.equal(a.n, 128);
     const [xa, xb, ya] = [a.batch.x.ref.dataSync(), b.batch.x.ref.dataSync(), a.batch.y.ref.dataSync()];
     assert.deepEqual(Array.from(xa), Array.from(xb), "deterministic");
-    for (const i of [0, 70, 127]) assert.equal(ya[i], plan.world.label(i < 64 ? 0 : 1, xa, i * plan.arch.input));
+    for (const i of [0, 70, 127]) assert.equal(ya[i], teacherOf(plan).label(i < 64 ? 0 : 1, xa, i * plan.world.inputDim));
     tree.dispose([a.batch, b.batch]);
   });
 });

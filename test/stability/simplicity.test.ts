@@ -79,6 +79,6 @@ describe("ecotone simplicity", () => {
     const text = await capture(() => simplicity(simplicitySpecPath, { seeds: 2, steps: 50 }));
     assert.match(text, /linear randomised \(no-linear\)\s+\d\.\d{3} ± \d\.\d{3}/);
     assert.match(text, /control \(trained with the linear coordinate randomised/);
-    await assert.rejects(simplicity("no/such.yaml", {}), /cannot read spec file: no\/such.yaml$/);
+    await assert.rejects(simplicity("no/such.yaml", {}), /cannot read spec file: no\/such.yaml: no such file$/);
   });
 });
