@@ -25,4 +25,5 @@ export type { LlcReport, LlcRunOptions, LlcTrajectoryReport } from "./llc.ts";
 export { disagreeRuns, disagreeDefaults } from "./disagree.ts";
 export type { DisagreeReport } from "./disagree.ts";
 export { simplicityBias, simplicityDefaults } from "./simplicity.ts";
+export { slowlyChangingRegression, plasticityStudy } from "./plasticity.ts";
 export type { SimplicityOptions, SimplicityReport } from "./simplicity.ts";

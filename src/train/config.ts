@@ -8,6 +8,7 @@ export const trainDefaults = {
   beta2: 0.999, // Adam's second-moment decay
   eps: 1e-8, // Adam's denominator guard
   weightDecay: 0, // decoupled weight decay per step, as a fraction of lr (sharing pressure)
+  l2Init: 0, // decoupled pull toward the initial weights per step, as a fraction of lr (L2 Init, Kumar et al. 2023: keeps plasticity); 0 = off
   batch: 64, // examples per step per seed
   steps: 1000, // training steps
   evalEvery: 50, // steps between checkpoints (the probe sets are evaluated at every checkpoint)
@@ -24,6 +25,7 @@ export const trainSchema = z.strictObject({
   beta2: z.number().min(0).max(1).default(trainDefaults.beta2),
   eps: z.number().positive().default(trainDefaults.eps),
   weightDecay: z.number().min(0).default(trainDefaults.weightDecay),
+  l2Init: z.number().min(0).default(trainDefaults.l2Init),
   batch: z.int().min(1).max(65536).default(trainDefaults.batch),
   steps: z.int().min(1).default(trainDefaults.steps),
   evalEvery: z.int().min(1).default(trainDefaults.evalEvery),

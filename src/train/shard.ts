@@ -160,6 +160,7 @@ export class ShardTrainer {
       counterfactual: once(() => this.counterfactual()),
       readoutNorm: once(() => this.plan.model.readoutNorm?.(this.model.params)),
       envGradients: once(() => this.envGradients()),
+      params: once(() => (tree.leaves(tree.ref(this.model.params as any)) as np.Array[]).map((a) => a.dataSync() as Float32Array)),
     };
   }
 

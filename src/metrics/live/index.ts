@@ -10,6 +10,7 @@ import { continual, maturity } from "./continual.ts";
 import { representation, routing } from "./mechanism.ts";
 import type { MetricDef, MetricDescriptor } from "./metric.ts";
 import { perf, trainLoss } from "./perf.ts";
+import { plasticity, plasticityFresh } from "./plasticity.ts";
 import { weightedSum } from "./weightedsum.ts";
 
 export type { Measured, MetricDef, MetricDescriptor, RunContext, RunMetric, RunMetricDef, SeedContext, SeedMetric, SeedMetricDef } from "./metric.ts";
@@ -18,7 +19,7 @@ export { classificationOf } from "./classes.ts";
 export { accuracyKey, rewardKey } from "./perf.ts";
 
 export const metrics = new Registry<MetricDef>("metric");
-for (const m of [perf, behaviour, classes, routing, conflict, representation, continual, maturity, weightedSum, trainLoss]) metrics.add(m);
+for (const m of [perf, behaviour, classes, routing, conflict, representation, continual, maturity, plasticity, plasticityFresh, weightedSum, trainLoss]) metrics.add(m);
 
 /** The metrics a run measures, in registration order: the built-ins and its own plugins' (a plugin loaded for another spec is not measured). */
 export function runMetrics(plan: RunPlan, o: { baselines: boolean }): MetricDef[] {

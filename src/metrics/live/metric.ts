@@ -25,6 +25,8 @@ export interface SeedContext {
   readoutNorm(): Float32Array | undefined;
   /** Per trained environment, the gradient of the clean cross-entropy on its probes, per parameter leaf [S, ...]. */
   envGradients(): Float32Array[][];
+  /** The parameters as they stand, per leaf [S, ...] (the model's pytree, flattened). */
+  params(): Float32Array[];
   /** The weighted-sum baselines' final probe outputs for this shard's seeds, when the run has them. */
   reference?: { mixture?: Float32Array; specialists?: Float32Array[] };
   trainLoss: Float64Array; // [S] mean training loss since the last checkpoint

@@ -1,0 +1,240 @@
+// Plasticity (Dohare et al., Nature 2024, "Loss of plasticity in deep continual learning"; Lyle et
+// al. 2023): does the network stay able to learn? Per seed at every checkpoint, on the hidden
+// activations for the counterfactual probes: the fraction of dead units, the effective rank of each
+// representation, and the mean weight magnitude; per run, the accuracy each trained environment
+// reaches at the end of a later phase relative to the end of its first one.
+import type { MetricPoint } from "../../store/types.ts";
+import type { RunPlan } from "../../train/plan.ts";
+import { defineMetric, type RunContext } from "./metric.ts";
+import { accuracyKey } from "./perf.ts";
+
+/**
+ * Fraction of the H units (columns of `h` [M, H]) that are exactly zero on every one of the M rows:
+ * a ReLU unit that no probe input activates gets no gradient from them either (Dohare et al.'s dead
+ * unit). A linear unit is almost never zero on every row, so a linear layer scores 0.
+ */
+export function deadFraction(h: ArrayLike<number>, M: number, H: number): number {
+  let dead = 0;
+  for (let j = 0; j < H; j++) {
+    let zero = true;
+    for (let i = 0; i < M && zero; i++) zero = h[i * H + j] === 0;
+    dead += +zero;
+  }
+  return H > 0 ? dead / H : NaN;
+}
+
+/** Per seed, the mean |w| over every parameter: each leaf is [S, ...], so seed s owns the s-th slice of each. [S] */
+export function meanAbsWeight(leaves: readonly ArrayLike<number>[], S: number): Float64Array {
+  const sum = new Float64Array(S);
+  let per = 0; // parameters of one seed
+  for (const l of leaves) {
+    const n = l.length / S;
+    per += n;
+    for (let s = 0; s < S; s++) for (let i = s * n; i < (s + 1) * n; i++) sum[s]! += Math.abs(l[i]!);
+  }
+  return sum.map((v) => (per > 0 ? v / per : NaN));
+}
+
+/**
+ * Effective rank exp(−Σ p_i ln p_i), p_i = σ_i / Σ_j σ_j, of `x` [M, H] (Roy & Vetterli 2007), uncentred
+ * as Dohare et al. use it: in [1, min(M, H)], 0 for the zero matrix. The same number as rank.ts's
+ * `effectiveRank`, whose Jacobi eigensolver takes about 0.1–0.5 s on a 128×128 Gram matrix; here
+ * Householder tridiagonalisation and implicit QL take milliseconds, so it runs at every checkpoint.
+ * NaN if `x` holds a non-finite value.
+ */
+export function effectiveRankFast(x: ArrayLike<number>, M: number, H: number): number {
+  for (let i = 0; i < M * H; i++) if (!Number.isFinite(x[i]!)) return NaN; // a diverged model
+  const n = Math.min(M, H), g = new Float64Array(n * n); // the smaller Gram matrix: XᵀX [H, H] or XXᵀ [M, M], same non-zero spectrum
+  if (M >= H) {
+    for (let i = 0; i < M; i++)
+      for (let a = 0; a < H; a++) {
+        const v = x[i * H + a]!;
+        if (v !== 0) for (let b = a; b < H; b++) g[a * n + b]! += v * x[i * H + b]!;
+      }
+  } else
+    for (let a = 0; a < M; a++)
+      for (let b = a; b < M; b++) {
+        let v = 0;
+        for (let k = 0; k < H; k++) v += x[a * H + k]! * x[b * H + k]!;
+        g[a * n + b] = v;
+      }
+  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) g[b * n + a] = g[a * n + b]!;
+  const eig = symmetricEigenvalues(g, n);
+  const top = Math.max(0, ...eig), floor = n * Number.EPSILON * top; // round-off level of the Gram's spectrum
+  const sv = Array.from(eig, (l) => (l > floor ? Math.sqrt(l) : 0));
+  const total = sv.reduce((a, b) => a + b, 0);
+  if (total === 0) return 0;
+  let h = 0;
+  for (const v of sv) if (v > 0) h -= (v / total) * Math.log(v / total);
+  return Math.exp(h);
+}
+
+/** Eigenvalues of the symmetric `a` [n, n] (overwritten): Householder to tridiagonal form, then implicit QL with Wilkinson shifts (Numerical Recipes' tred2 and tqli, eigenvalues only). */
+function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
+  const d = new Float64Array(n), e = new Float64Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1;
+    let h = 0, scale = 0;
+    if (l > 0) {
+      for (let k = 0; k <= l; k++) scale += Math.abs(a[i * n + k]!);
+      if (scale === 0) e[i] = a[i * n + l]!;
+      else {
+        for (let k = 0; k <= l; k++) {
+          a[i * n + k]! /= scale;
+          h += a[i * n + k]! ** 2;
+        }
+        let f = a[i * n + l]!;
+        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g;
+        h -= f * g;
+        a[i * n + l] = f - g;
+        f = 0;
+        for (let j = 0; j <= l; j++) {
+          g = 0;
+          for (let k = 0; k <= j; k++) g += a[j * n + k]! * a[i * n + k]!;
+          for (let k = j + 1; k <= l; k++) g += a[k * n + j]! * a[i * n + k]!;
+          e[j] = g / h;
+          f += e[j]! * a[i * n + j]!;
+        }
+        const hh = f / (h + h);
+        for (let j = 0; j <= l; j++) {
+          f = a[i * n + j]!;
+          e[j] = g = e[j]! - hh * f;
+          for (let k = 0; k <= j; k++) a[j * n + k]! -= f * e[k]! + g * a[i * n + k]!;
+        }
+      }
+    } else e[i] = a[i * n + l]!;
+    d[i] = h;
+  }
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i]!;
+  // implicit QL on the tridiagonal (d diagonal, e sub-diagonal)
+  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
+  if (n > 0) e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    for (let iter = 0; ; iter++) {
+      let m = l;
+      for (; m < n - 1; m++) if (Math.abs(e[m]!) <= Number.EPSILON * (Math.abs(d[m]!) + Math.abs(d[m + 1]!))) break;
+      if (m === l) break;
+      if (iter === 60) throw new Error(`effective rank: QL did not converge (eigenvalue ${l} of ${n})`);
+      let g = (d[l + 1]! - d[l]!) / (2 * e[l]!), r = Math.hypot(g, 1);
+      g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
+      let s = 1, c = 1, p = 0, i = m - 1;
+      for (; i >= l; i--) {
+        const f = s * e[i]!, b = c * e[i]!;
+        e[i + 1] = r = Math.hypot(f, g);
+        if (r === 0) {
+          d[i + 1]! -= p;
+          e[m] = 0;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1]! - p;
+        r = (d[i]! - g) * s + 2 * c * b;
+        d[i + 1] = g + (p = s * r);
+        g = c * r - b;
+      }
+      if (r === 0 && i >= l) continue;
+      d[l]! -= p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+  return d.sort().reverse();
+}
+
+const panelDead = "plasticity: dead units", panelRank = "plasticity: effective rank of each layer";
+export const plasticity = defineMetric({
+  name: "plasticity",
+  level: "seed",
+  keys: [
+    // units of layer ℓ zero on every counterfactual probe row (0 for a linear layer such as the bottleneck)
+    { key: "plastic/dead:{layer}", title: "dead units at {layer}", axis: "fraction", range: [0, 1], panel: panelDead },
+    // uncentred, as Dohare et al. use it: in [1, width]; 0 when every unit is dead
+    { key: "plastic/rank:{layer}", title: "effective rank at {layer} (Roy & Vetterli 2007)", axis: "effective rank", panel: panelRank },
+    { key: "plastic/weight", title: "mean weight magnitude", axis: "mean |w|", panel: "plasticity: mean weight magnitude" },
+  ],
+  create(plan, seeds) {
+    const S = seeds.length, E = plan.world.trained, widths = plan.model.hidden;
+    return {
+      measure(ctx) {
+        const { hidden, mechN } = ctx.counterfactual();
+        const M = E * mechN, out: Record<string, Float64Array> = {};
+        widths.forEach((H, l) => {
+          const dead = new Float64Array(S), rank = new Float64Array(S);
+          for (let s = 0; s < S; s++) {
+            const r = hidden[l]!.subarray(s * M * H, (s + 1) * M * H); // [E·mechN, H]
+            dead[s] = deadFraction(r, M, H);
+            rank[s] = effectiveRankFast(r, M, H);
+          }
+          out[`plastic/dead:L${l + 1}`] = dead;
+          out[`plastic/rank:L${l + 1}`] = rank;
+        });
+        out["plastic/weight"] = meanAbsWeight(ctx.params(), S);
+        return out;
+      },
+    };
+  },
+});
+
+/**
+ * Accuracy on `env` at the end of each of its completed phases, for one seed's checkpoints: the last
+ * checkpoint at or before each phase's end (a phase with no checkpoint inside it is skipped).
+ */
+export function phaseEndAccuracy(steps: readonly number[], acc: readonly number[], phases: RunPlan["schedule"]["phases"], env: string): number[] {
+  const now = steps[steps.length - 1] ?? 0, out: number[] = [];
+  for (const p of phases) {
+    if (p.env !== env || p.end > now) continue;
+    let r = -1;
+    for (let i = 0; i < steps.length && steps[i]! <= p.end; i++) r = i;
+    if (r >= 0 && steps[r]! > p.start) out.push(acc[r]!);
+  }
+  return out;
+}
+
+/** The latest phase end's accuracy over the first one's: 1 = learns as well as it did fresh, below 1 = lost plasticity. NaN before a second phase ends. */
+export function freshRatio(ends: readonly number[]): number {
+  return ends.length >= 2 && ends[0]! > 0 ? ends[ends.length - 1]! / ends[0]! : NaN;
+}
+
+const panelFresh = "plasticity: accuracy at a phase's end relative to the first phase's";
+export const plasticityFresh = defineMetric({
+  name: "plasticity-fresh",
+  level: "run",
+  keys: [
+    // per trained env: at the end of its latest completed phase over the end of its first phase (NaN until a second phase ends)
+    { key: "plastic/fresh:{trained}", title: "accuracy at the end of the latest phase of {trained} relative to its first phase", axis: "ratio", panel: panelFresh },
+    { key: "plastic/fresh", title: "accuracy at the end of a later phase relative to the first (mean over environments)", axis: "ratio", headline: true, panel: panelFresh },
+  ],
+  enabled: (plan) => plan.spec.schedule.kind !== "mixture", // a mixture has no phases to compare
+  create(plan) {
+    const S = plan.spec.seeds, envs = plan.envNames, phases = plan.schedule.phases;
+    const steps: number[] = [], acc: number[][][] = envs.map(() => Array.from({ length: S }, () => [])); // [env][seed][checkpoint]
+    const add = (step: number, value: (key: string, s: number) => number) => {
+      steps.push(step);
+      envs.forEach((e, k) => { for (let s = 0; s < S; s++) acc[k]![s]!.push(value(accuracyKey(e), s)); });
+    };
+    return {
+      replay(points: MetricPoint[]) {
+        const at = new Map<string, number>();
+        for (const p of points) at.set(`${p.step}|${p.seed}|${p.key}`, p.value ?? NaN);
+        for (const step of [...new Set(points.map((p) => p.step))].sort((a, b) => a - b)) add(step, (k, s) => at.get(`${step}|${s}|${k}`) ?? NaN);
+      },
+      measure(ctx: RunContext) {
+        add(ctx.step, (k, s) => ctx.values[k]![s]!);
+        const out: Record<string, Float64Array> = {}, mean = new Float64Array(S);
+        const counted = new Float64Array(S);
+        envs.forEach((e, k) => {
+          const v = new Float64Array(S);
+          for (let s = 0; s < S; s++) {
+            v[s] = freshRatio(phaseEndAccuracy(steps, acc[k]![s]!, phases, e));
+            if (!Number.isNaN(v[s]!)) [mean[s], counted[s]] = [mean[s]! + v[s]!, counted[s]! + 1];
+          }
+          out[`plastic/fresh:${e}`] = v;
+        });
+        out["plastic/fresh"] = mean.map((m, s) => (counted[s]! > 0 ? m / counted[s]! : NaN));
+        return out;
+      },
+    };
+  },
+});
