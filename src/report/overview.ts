@@ -3,8 +3,8 @@
 // Read from the metric points rather than only the summary, so a run still in progress (no
 // summary yet) gets the same tables as a finished one, updated live.
 
-import { CLASSES, CLASS_KEYS, LABEL_CODES } from "../metrics/classify.ts";
-import { accuracyKey, rewardKey } from "../metrics/live/index.ts";
+import { CLASSES, LABEL_CODES } from "../metrics/classify.ts";
+import { accuracyKey, classKeys, rewardKey } from "../metrics/live/index.ts";
 import { describeKeys, isDescribed } from "../plots/index.ts";
 import type { MetricPoint, RunRow } from "../store/types.ts";
 import { naturalCompare } from "../util/order.ts";
@@ -61,15 +61,14 @@ function fromSummary(summary: unknown): ClassView | null {
 }
 
 function fromCheckpoint(at: ReturnType<typeof atStep>): ClassView | null {
-  const code = at.run.get("class/label");
+  const code = at.run.get(classKeys.label);
   if (code === undefined || code === null) return null;
   const scores: Record<string, number> = {};
   const ci: Record<string, { lo: number; hi: number }> = {};
   for (const name of CLASSES) {
-    const short = CLASS_KEYS[name];
-    const mean = stat(at.seeds.get(`class/${short}`) ?? []).mean;
+    const mean = stat(at.seeds.get(classKeys.score(name)) ?? []).mean;
     if (mean !== null) scores[name] = mean;
-    const lo = at.run.get(`class/lo:${short}`), hi = at.run.get(`class/hi:${short}`);
+    const lo = at.run.get(classKeys.lo(name)), hi = at.run.get(classKeys.hi(name));
     if (typeof lo === "number" && typeof hi === "number") ci[name] = { lo, hi };
   }
   return { label: LABEL_CODES[code] ?? "unresolved", scores, ci, source: "checkpoint" };

@@ -4,7 +4,14 @@
 import { CLASS_KEYS, CLASSES, LABEL_CODES, classScores, classify, type ClassName } from "../classify.ts";
 import { defineMetric } from "./metric.ts";
 
-const scoreKey = (k: ClassName) => `class/${CLASS_KEYS[k]}`;
+/** The keys this metric writes, for readers of stored runs (the report's class table). */
+export const classKeys = {
+  score: (k: ClassName) => `class/${CLASS_KEYS[k]}`, // per seed
+  label: "class/label", // seed −1: the index of the label in LABEL_CODES
+  lo: (k: ClassName) => `class/lo:${CLASS_KEYS[k]}`, // seed −1: the bootstrap interval's ends
+  hi: (k: ClassName) => `class/hi:${CLASS_KEYS[k]}`,
+};
+const scoreKey = classKeys.score;
 
 /** The classification of one checkpoint from its per-seed scores (bootstrap seeded by the step). */
 export function classificationOf(values: Record<string, Float64Array>, step: number) {
@@ -17,10 +24,10 @@ export const classes = defineMetric({
   level: "run",
   keys: [
     ...CLASSES.map((k) => ({ key: scoreKey(k), title: `${k} score`, axis: "score", range: [0, 1] as [number, number], panel: "class scores" })),
-    { key: "class/label", title: `class label (${LABEL_CODES.map((l, i) => `${i} = ${l}`).join(", ")})`, axis: "class", range: [0, LABEL_CODES.length - 1] },
+    { key: classKeys.label, title: `class label (${LABEL_CODES.map((l, i) => `${i} = ${l}`).join(", ")})`, axis: "class", range: [0, LABEL_CODES.length - 1] },
     ...CLASSES.flatMap((k) => [
-      { key: `class/lo:${CLASS_KEYS[k]}`, title: `${k} score, lower end of the 95% bootstrap interval`, axis: "score", range: [0, 1] as [number, number] },
-      { key: `class/hi:${CLASS_KEYS[k]}`, title: `${k} score, upper end of the 95% bootstrap interval`, axis: "score", range: [0, 1] as [number, number] },
+      { key: classKeys.lo(k), title: `${k} score, lower end of the 95% bootstrap interval`, axis: "score", range: [0, 1] as [number, number] },
+      { key: classKeys.hi(k), title: `${k} score, upper end of the 95% bootstrap interval`, axis: "score", range: [0, 1] as [number, number] },
     ]),
   ],
   // the class at the last checkpoint, with bootstrap intervals over seeds
@@ -36,10 +43,10 @@ export const classes = defineMetric({
       }
       Object.assign(out, scores);
       const c = classificationOf(scores, ctx.step)!;
-      out["class/label"] = LABEL_CODES.indexOf(c.label);
+      out[classKeys.label] = LABEL_CODES.indexOf(c.label);
       for (const k of CLASSES) {
-        out[`class/lo:${CLASS_KEYS[k]}`] = fin(c.ci[k].lo);
-        out[`class/hi:${CLASS_KEYS[k]}`] = fin(c.ci[k].hi);
+        out[classKeys.lo(k)] = fin(c.ci[k].lo);
+        out[classKeys.hi(k)] = fin(c.ci[k].hi);
       }
       return out;
     },

@@ -15,7 +15,7 @@ import { weightedSum } from "./weightedsum.ts";
 
 export type { Measured, MetricDef, MetricDescriptor, RunContext, RunMetric, RunMetricDef, SeedContext, SeedMetric, SeedMetricDef } from "./metric.ts";
 export { defineMetric } from "./metric.ts";
-export { classificationOf } from "./classes.ts";
+export { classificationOf, classKeys } from "./classes.ts";
 export { accuracyKey, rewardKey } from "./perf.ts";
 
 export const metrics = new Registry<MetricDef>("metric");
