@@ -192,6 +192,13 @@ program.command("plasticity")
   .option("--json", "print one JSON object on stdout (every curve)")
   .action(async (opts) => (await import("./commands/plasticity.ts")).default(opts));
 
+program.command("validate")
+  .description("run the published known-answer cases (LLC, simplicity bias, CKA, heavy-ball threshold, continual metrics) and say which pass")
+  .option("--quick", "the reduced budget (fewer seeds and steps), as the tests run it")
+  .option("--case <names>", "only these cases, comma-separated: a name (llc/linear-d3), a family (llc), or another member of one (llc/rrr-3-5-2-2, llc/crossing-k2-3, heavy-ball/beta-0.7)")
+  .option("--json", "print one JSON object on stdout; progress goes to stderr")
+  .action(async (opts) => (await import("./commands/validate.ts")).default(opts));
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
