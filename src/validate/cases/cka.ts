@@ -3,11 +3,21 @@
 // invariant to an anisotropic scaling, where for centred X with orthonormal columns and
 // Y = X diag(a) it is Σa² / √(H Σa⁴), by hand: YᵀX = diag(a), ‖XᵀX‖_F = √H, ‖YᵀY‖_F = √Σa⁴.
 import { linearCka } from "../../metrics/cka.ts";
-import { centerColumns } from "../../metrics/_linalg.ts";
 import { Rng } from "../../util/rng.ts";
 import { defineCase, within } from "../case.ts";
 
 const randn = (rng: Rng, m: number, h: number) => Float64Array.from({ length: m * h }, () => rng.normal()); // [m, h]
+
+/** Subtracts each column's mean (written here, not taken from the library under test). */
+function centerColumns(a: Float64Array, m: number, h: number): Float64Array {
+  const out = Float64Array.from(a);
+  for (let j = 0; j < h; j++) {
+    let mean = 0;
+    for (let r = 0; r < m; r++) mean += a[r * h + j]! / m;
+    for (let r = 0; r < m; r++) out[r * h + j]! -= mean;
+  }
+  return out;
+}
 
 /** Gram–Schmidt on the columns of a [m, h] matrix (m ≥ h): orthonormal columns spanning the same space. */
 function orthonormalColumns(a: Float64Array, m: number, h: number): Float64Array {
