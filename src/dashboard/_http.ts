@@ -1,8 +1,9 @@
 // Internal: the small HTTP vocabulary of the dashboard. JSON replies, errors mapped to status
-// codes (a user's bad id is a 404, never a crash), security headers, and the Host check that
-// keeps a page on another site from reading the store through DNS rebinding.
+// codes (a user's bad id is a 404, never a crash), security headers, and the Host and Origin
+// checks that keep a page on another site from reading the store (DNS rebinding, cross-origin).
 
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
+import { hostname, networkInterfaces } from "node:os";
 import { EcotoneError } from "../util/errors.ts";
 
 /** Thrown by handlers for a reply other than 200; caught and sent as `{ error }` JSON. */
@@ -60,19 +61,53 @@ export function segment(s: string): string {
   }
 }
 
-const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
+const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
 
-/** Is this address a loopback one, so that only loopback Host headers make sense? */
-export const isLoopback = (host: string) => LOOPBACK_NAMES.has(host) || /^127\./.test(host);
+/** A host as it appears in a Host header or a URL: lowercase, an IPv6 address in brackets. */
+const asHostName = (h: string) => (h.includes(":") && !h.startsWith("[") ? `[${h}]` : h).toLowerCase();
 
 /**
- * Bound to loopback, the server answers only requests addressed to a loopback name: a rebinding
- * page (evil.example resolving to 127.0.0.1) sends its own name as Host and is refused.
+ * The names requests may address this server by (its Host header): the loopback names, plus the
+ * address it listens on when told to (`--host`); for a wildcard address, this machine's addresses
+ * and name, as someone on the network would type them.
  */
-export function hostAllowed(req: IncomingMessage, loopbackOnly: boolean): boolean {
-  if (!loopbackOnly) return true;
-  const host = req.headers.host;
-  if (host === undefined) return false;
-  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.replace(/:\d+$/, "");
-  return isLoopback(name.toLowerCase());
+export function hostNames(listen: string): Set<string> {
+  const names = new Set([...LOOPBACK_NAMES, asHostName(listen)]);
+  if (WILDCARDS.has(listen)) {
+    names.add(hostname().toLowerCase());
+    for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) names.add(asHostName(a.address.replace(/%.*$/, "")));
+  }
+  return names;
+}
+
+/** `name[:port]`, or undefined when it is anything else (userinfo, a path, two ports...). */
+function parseHost(h: string): { name: string; port: number | null } | undefined {
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]/@\s]+)(?::(\d{1,5}))?$/i.exec(h);
+  return m ? { name: m[1]!.toLowerCase(), port: m[2] === undefined ? null : Number(m[2]) } : undefined;
+}
+
+/**
+ * DNS rebinding: a page on evil.example whose name is made to resolve to 127.0.0.1 reaches this
+ * server with its own name as Host. Only the exact names of `hostNames`, with this server's port
+ * (none only on port 80), are answered.
+ */
+export function hostAllowed(host: string | undefined, names: Set<string>, port: number): boolean {
+  const h = host === undefined ? undefined : parseHost(host);
+  return h !== undefined && names.has(h.name) && (h.port ?? 80) === port;
+}
+
+/**
+ * A browser names the page that made a cross-origin request in its Origin header (a same-origin
+ * GET has none): the API and the live streams answer only the dashboard's own origin.
+ */
+export function originAllowed(origin: string | undefined, names: Set<string>, port: number): boolean {
+  if (origin === undefined) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // "null": a sandboxed frame, a file:// page
+  }
+  return url.protocol === "http:" && url.pathname === "/" && url.username === "" && hostAllowed(url.host, names, port);
 }

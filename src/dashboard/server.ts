@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Store } from "../store/types.ts";
 import { EcotoneError } from "../util/errors.ts";
-import { errorReply, hostAllowed, HttpError, isLoopback, securityHeaders, segment, sendJson, splitTarget } from "./_http.ts";
+import { errorReply, hostAllowed, hostNames, HttpError, originAllowed, securityHeaders, segment, sendJson, splitTarget } from "./_http.ts";
 import { allowList, serveStatic } from "./_static.ts";
 import * as api from "./api.ts";
 import { streamRun } from "./live.ts";
@@ -59,18 +59,20 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const files = allowList();
   const streams = new Set<{ stop: () => void }>();
-  const loopbackOnly = isLoopback(host);
+  const names = hostNames(host);
+  let port = 0; // known once listening
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     securityHeaders(res);
     const head = req.method === "HEAD";
-    if (!hostAllowed(req, loopbackOnly)) throw new HttpError(403, "this dashboard answers only to localhost (Host header refused)");
+    if (!hostAllowed(req.headers.host, names, port)) throw new HttpError(403, `Host header refused: this dashboard answers only to ${[...names].slice(0, 4).join(", ")}${names.size > 4 ? ", ..." : ""} on port ${port}`);
     if (req.method !== "GET" && !head) {
       res.setHeader("Allow", "GET, HEAD");
       throw new HttpError(405, `read-only: ${req.method} is not allowed`);
     }
     const { path, query } = splitTarget(req.url);
     if (path === "/api" || path.startsWith("/api/")) {
+      if (!originAllowed(req.headers.origin, names, port)) throw new HttpError(403, "Origin refused: the API answers only pages of this dashboard");
       const parts = path.split("/").slice(2);
       const live = match(["runs", ":id", "live"], parts);
       if (live) {
@@ -104,7 +106,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     server.listen(o.port ?? dashboardDefaults.port, host, resolve);
   });
   server.on("error", (e) => log(`ecotone ui: ${e.message}`)); // e.g. out of file descriptors: log, keep serving
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const shown = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   return {
     url: `http://${shown}:${port}/`,

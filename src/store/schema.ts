@@ -4,9 +4,10 @@
 
 import type { ColumnDefinitionBuilder, Kysely } from "kysely";
 import { EcotoneError } from "../util/errors.ts";
+import { transaction } from "./_tx.ts";
 
 /** Bump when a table changes; a store written by a newer ecotone is refused. */
-export const SCHEMA_VERSION = 3; // 2: sweeps and sweep_cells; 3: runs.metrics_json
+export const SCHEMA_VERSION = 4; // 2: sweeps and sweep_cells; 3: runs.metrics_json; 4: runs.owner, runs.heartbeat_at
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -26,6 +27,8 @@ export interface RunsTable {
   sweep_id: string | null;
   last_step: number | null; // highest checkpoint written, so lastStep needs no scan
   metrics_json: string; // JSON array of the run's metric descriptors; "[]" for runs stored before version 3
+  owner: string | null; // `host/pid/startedAt` of the process training it; null when none (see liveness.ts)
+  heartbeat_at: string | null; // ISO 8601, refreshed by the owner
 }
 
 export interface MetricsTable {
@@ -101,10 +104,18 @@ export interface Database {
 // Version 3's column, in a fresh table and added to an old one alike; the default fills old rows.
 const metricsJson = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo("[]");
 
+/** The version a store was written with; undefined for a file with no ecotone tables yet. */
+export async function storedVersion(db: Kysely<Database>): Promise<number | undefined> {
+  const tables = await db.introspection.getTables();
+  if (!tables.some((t) => t.name === "meta")) return undefined;
+  const row = await db.selectFrom("meta").select("value").where("key", "=", "schema_version").executeTakeFirst();
+  return row === undefined ? undefined : Number(row.value);
+}
+
 /** Create missing tables and indexes, record the schema version, refuse newer stores. */
 export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
   // One transaction, so two processes opening a fresh file at once do not interleave.
-  await db.transaction().execute(async (tx) => {
+  await transaction(db, async (tx) => {
     const s = tx.schema;
     const runRef = "runs.id";
     await s.createTable("meta").ifNotExists()
@@ -127,6 +138,8 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
       .addColumn("sweep_id", "text")
       .addColumn("last_step", "integer")
       .addColumn("metrics_json", "text", metricsJson)
+      .addColumn("owner", "text")
+      .addColumn("heartbeat_at", "text")
       .execute();
     // Key order (step, key, seed) matches the read order, so metric reads walk the index.
     await s.createTable("metrics").ifNotExists()
@@ -202,8 +215,12 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
     } else if (Number(row.value) > SCHEMA_VERSION) {
       throw new EcotoneError("E_STORE", `store schema version ${row.value} is newer than this ecotone's (${SCHEMA_VERSION}): upgrade ecotone`);
     } else if (Number(row.value) < SCHEMA_VERSION) {
-      // Tables added since (version 2) were created above; columns are added here.
-      if (Number(row.value) < 3) await s.alterTable("runs").addColumn("metrics_json", "text", metricsJson).execute();
+      // Tables added since (version 2) were created above; columns added since are added here.
+      const has = new Set((await tx.introspection.getTables()).find((t) => t.name === "runs")!.columns.map((c) => c.name));
+      if (!has.has("metrics_json")) await s.alterTable("runs").addColumn("metrics_json", "text", metricsJson).execute();
+      // 4: runs left "running" by an older ecotone have no owner: they read as stale (resumable).
+      if (!has.has("owner")) await s.alterTable("runs").addColumn("owner", "text").execute();
+      if (!has.has("heartbeat_at")) await s.alterTable("runs").addColumn("heartbeat_at", "text").execute();
       await tx.updateTable("meta").set({ value: String(SCHEMA_VERSION) }).where("key", "=", "schema_version").execute();
     }
   });

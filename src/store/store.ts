@@ -1,8 +1,10 @@
 // The Store over any kysely database. Only kysely's query builder is used, in its subset common
 // to SQLite and PostgreSQL, so a PostgresDialect can be plugged in without touching this file.
 
-import type { Kysely, Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import { EcotoneError } from "../util/errors.ts";
+import { transaction } from "./_tx.ts";
+import { describeOwner, ownerAlive, processOwner } from "./liveness.ts";
 import type { Database, RunsTable, SweepCellsTable, SweepsTable } from "./schema.ts";
 import type {
   Divergence, MetricPoint, NewRun, NewSweep, NewSweepCell, Phase, RunRow, RunStatus, Store,
@@ -22,13 +24,19 @@ export function kyselyStore(db: Kysely<Database>, url: string): Store {
 const notFound = (runId: string) => new EcotoneError("E_NOT_FOUND", `no run ${runId}`);
 const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
 
+/** The status as read: a "running" run whose owner is gone (or was never recorded) is stale. */
+function readStatus(r: Pick<Selectable<RunsTable>, "status" | "owner" | "heartbeat_at">): RunStatus {
+  if (r.status !== "running") return r.status as RunStatus;
+  return r.owner !== null && ownerAlive(r.owner, r.heartbeat_at) ? "running" : "stale";
+}
+
 function toRow(r: Selectable<RunsTable>): RunRow {
   return {
     id: r.id,
     name: r.name,
     specJson: r.spec_json,
     specHash: r.spec_hash,
-    status: r.status as RunStatus,
+    status: readStatus(r),
     seeds: r.seeds,
     steps: r.steps,
     volatility: r.volatility,
@@ -38,6 +46,8 @@ function toRow(r: Selectable<RunsTable>): RunRow {
     summary: r.summary_json === null ? null : (JSON.parse(r.summary_json) as unknown),
     sweepId: r.sweep_id,
     metrics: JSON.parse(r.metrics_json) as RunRow["metrics"],
+    owner: r.owner,
+    heartbeatAt: r.heartbeat_at,
   };
 }
 
@@ -64,6 +74,7 @@ class KyselyStore implements Store {
   ) {}
 
   async createRun(run: NewRun): Promise<void> {
+    const now = new Date().toISOString();
     const res = await this.db
       .insertInto("runs")
       .values({
@@ -76,21 +87,47 @@ class KyselyStore implements Store {
         steps: run.steps,
         volatility: run.volatility,
         envs_json: JSON.stringify(run.envs),
-        created_at: run.createdAt ?? new Date().toISOString(),
+        created_at: run.createdAt ?? now,
         finished_at: null,
         summary_json: null,
         sweep_id: run.sweepId ?? null,
         last_step: null,
         metrics_json: JSON.stringify(run.metrics ?? []),
+        owner: processOwner(),
+        heartbeat_at: now,
       })
       .onConflict((oc) => oc.column("id").doNothing())
       .executeTakeFirst();
     if (res.numInsertedOrUpdatedRows === 0n) throw new EcotoneError("E_STORE", `run ${run.id} already exists`);
   }
 
+  async claimRun(runId: string): Promise<void> {
+    const me = processOwner();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const row = await this.db.selectFrom("runs").select(["status", "owner", "heartbeat_at"]).where("id", "=", runId).executeTakeFirst();
+      if (!row) throw notFound(runId);
+      if (row.owner !== null && row.owner !== me && row.status === "running" && ownerAlive(row.owner, row.heartbeat_at))
+        throw new EcotoneError("E_STORE", `run ${runId} is being trained by ${describeOwner(row.owner)}: wait for it to finish, or stop it, then resume`);
+      // Compare-and-set: of two processes taking over the same stale run, one wins.
+      const res = await this.db
+        .updateTable("runs")
+        .set({ owner: me, heartbeat_at: new Date().toISOString(), status: "running", finished_at: null })
+        .where("id", "=", runId)
+        .where((eb) => (row.owner === null ? eb("owner", "is", null) : eb("owner", "=", row.owner)))
+        .executeTakeFirst();
+      if (res.numUpdatedRows !== 0n) return;
+    }
+    throw new EcotoneError("E_STORE", `run ${runId}: another process keeps taking it over`);
+  }
+
+  async heartbeatRun(runId: string): Promise<boolean> {
+    const res = await this.db.updateTable("runs").set({ heartbeat_at: new Date().toISOString() }).where("id", "=", runId).where("owner", "=", processOwner()).executeTakeFirst();
+    return res.numUpdatedRows !== 0n;
+  }
+
   async writePhases(runId: string, phases: Phase[]): Promise<void> {
     await this.onRun(runId, () =>
-      this.db.transaction().execute(async (tx) => {
+      transaction(this.db, async (tx) => {
         await tx.deleteFrom("phases").where("run_id", "=", runId).execute();
         if (phases.length === 0) return;
         const rows = phases.map((p, idx) => ({ run_id: runId, idx, start_step: p.start, end_step: p.end, env: p.env }));
@@ -103,7 +140,7 @@ class KyselyStore implements Store {
     // Duplicates (same step, key, seed) keep the last value; PostgreSQL rejects them in one INSERT.
     const unique = new Map(points.map((p) => [`${p.step}\0${p.key}\0${p.seed}`, p]));
     const steps = [...new Set([step, ...points.map((p) => p.step)])];
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       // A write comes first: SQLite then takes the write lock before reading anything, so a
       // concurrent writer makes this one wait (busy_timeout) instead of failing on a stale read.
       const res = await tx
@@ -153,14 +190,16 @@ class KyselyStore implements Store {
   }
 
   async setStatus(runId: string, status: RunStatus): Promise<void> {
-    const res = await this.db.updateTable("runs").set({ status }).where("id", "=", runId).executeTakeFirst();
+    if (status === "stale") throw new EcotoneError("E_ARGS", "stale is read, never written: it means running with no live owner");
+    const release = status === "running" ? {} : { owner: null, heartbeat_at: null };
+    const res = await this.db.updateTable("runs").set({ status, ...release }).where("id", "=", runId).executeTakeFirst();
     if (res.numUpdatedRows === 0n) throw notFound(runId);
   }
 
   async finishRun(runId: string, status: RunStatus, summary: unknown): Promise<void> {
     const summary_json = JSON.stringify(summary ?? null);
     const finished_at = new Date().toISOString();
-    const res = await this.db.updateTable("runs").set({ status, finished_at, summary_json }).where("id", "=", runId).executeTakeFirst();
+    const res = await this.db.updateTable("runs").set({ status, finished_at, summary_json, owner: null, heartbeat_at: null }).where("id", "=", runId).executeTakeFirst();
     if (res.numUpdatedRows === 0n) throw notFound(runId);
   }
 
@@ -185,11 +224,12 @@ class KyselyStore implements Store {
 
   async listRuns(filter: { status?: RunStatus; name?: string; sweepId?: string } = {}): Promise<RunRow[]> {
     let q = this.db.selectFrom("runs").selectAll();
-    if (filter.status !== undefined) q = q.where("status", "=", filter.status);
+    // Running and stale are both stored as running; which one a run is, is read (readStatus).
+    if (filter.status !== undefined) q = q.where("status", "=", filter.status === "stale" ? "running" : filter.status);
     if (filter.name !== undefined) q = q.where("name", "=", filter.name);
     if (filter.sweepId !== undefined) q = q.where("sweep_id", "=", filter.sweepId);
-    const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").execute();
-    return rows.map(toRow);
+    const rows = (await q.orderBy("created_at", "desc").orderBy("id", "desc").execute()).map(toRow);
+    return filter.status === undefined ? rows : rows.filter((r) => r.status === filter.status);
   }
 
   async metrics(runId: string, opts: { keys?: string[]; fromStep?: number } = {}): Promise<MetricPoint[]> {
@@ -216,7 +256,7 @@ class KyselyStore implements Store {
 
   async createSweep(sweep: NewSweep, cells: NewSweepCell[]): Promise<boolean> {
     const now = sweep.createdAt ?? new Date().toISOString();
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const res = await tx
         .insertInto("sweeps")
         .values({ id: sweep.id, name: sweep.name, spec_json: sweep.specJson, hash: sweep.hash, status: "running", created_at: now, finished_at: null, owner: null, heartbeat_at: null })
@@ -276,7 +316,7 @@ class KyselyStore implements Store {
   }
 
   async createCellRun(sweepId: string, cellKey: string, run: NewRun): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       const res = await tx
         .updateTable("sweep_cells")
         .set({ run_id: run.id, status: "running", error: null, updated_at: new Date().toISOString() })
@@ -289,8 +329,8 @@ class KyselyStore implements Store {
   }
 
   async finishCellRun(sweepId: string, cellKey: string, runId: string, status: RunStatus, summary: unknown, error: string | null = null): Promise<void> {
-    const cell = status === "completed" ? "completed" : status === "failed" ? "failed" : "running";
-    await this.db.transaction().execute(async (tx) => {
+    const cell = status === "completed" ? "completed" : status === "failed" || status === "diverged" ? "failed" : "running";
+    await transaction(this.db, async (tx) => {
       const res = await tx
         .updateTable("sweep_cells")
         .set({ status: cell, error, updated_at: new Date().toISOString() })
@@ -311,6 +351,16 @@ class KyselyStore implements Store {
       .where("cell_key", "=", cellKey)
       .executeTakeFirst();
     if (res.numUpdatedRows === 0n) throw noCell(sweepId, cellKey);
+  }
+
+  async reclaim(): Promise<void> {
+    await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.db);
+  }
+
+  async integrity(): Promise<string | null> {
+    const { rows } = await sql<{ quick_check: string }>`PRAGMA quick_check(5)`.execute(this.db);
+    const problems = rows.map((r) => String(Object.values(r)[0])).filter((v) => v !== "ok");
+    return problems.length === 0 ? null : problems.join("; ").replace(/\*\*\* in database \w+ \*\*\*\s*/g, "").replace(/\s*\n\s*/g, "; ");
   }
 
   async close(): Promise<void> {

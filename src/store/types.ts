@@ -2,7 +2,12 @@
 // behind it is kysely's portable subset so SQLite and PostgreSQL can both implement it.
 import type { MetricDescriptor } from "../metrics/live/descriptor.ts";
 
-export type RunStatus = "running" | "completed" | "interrupted" | "failed";
+/**
+ * running: its owner process is training it; completed; interrupted (Ctrl-C, a full disk:
+ * resumable); failed; diverged: finished, but every seed diverged; stale: "running" in the store
+ * but its owner is gone (killed): never stored, read so, and resumable like interrupted.
+ */
+export type RunStatus = "running" | "completed" | "interrupted" | "failed" | "diverged" | "stale";
 
 export interface RunRow {
   id: string;
@@ -19,6 +24,8 @@ export interface RunRow {
   summary: unknown | null; // parsed summary JSON, set by finishRun
   sweepId: string | null; // the sweep this run belongs to, if any
   metrics: MetricDescriptor[]; // what each key the run writes means (title, axis, range, panel); [] for runs stored before
+  owner: string | null; // the process training it, `host/pid/startedAt`; null once it stops (see liveness.ts)
+  heartbeatAt: string | null; // ISO 8601, refreshed by the owner while it trains
 }
 
 /** One metric value; null means NaN, ±Infinity or diverged. Seed -1 may hold run-level aggregates. */
@@ -100,8 +107,12 @@ export interface SweepCellRow extends NewSweepCell {
 
 export interface Store {
   readonly url: string;
-  /** Insert a run with status "running". */
+  /** Insert a run with status "running", owned by this process. */
   createRun(run: NewRun): Promise<void>;
+  /** Take a run over for this process (status "running"); throws E_STORE naming the owner when another live process holds it. */
+  claimRun(runId: string): Promise<void>;
+  /** Refresh this process's heartbeat on the run; false when it no longer owns it. */
+  heartbeatRun(runId: string): Promise<boolean>;
   /** Replace the run's schedule segments. */
   writePhases(runId: string, phases: Phase[]): Promise<void>;
   /** One transaction: all points of a checkpoint plus (optionally) the resumable training state; idempotent (re-writing the same step replaces it). */
@@ -110,13 +121,13 @@ export interface Store {
   recordDivergence(runId: string, d: Divergence): Promise<void>;
   /** The latest saved training state, if any. */
   loadState(runId: string): Promise<{ step: number; state: Uint8Array } | undefined>;
-  /** Change the run's status (e.g. "interrupted" on Ctrl-C). */
+  /** Change the run's status (e.g. "interrupted" on Ctrl-C); any but "running" releases its owner. */
   setStatus(runId: string, status: RunStatus): Promise<void>;
-  /** Set the final status, finishedAt and the summary JSON. */
+  /** Set the final status, finishedAt and the summary JSON; releases the owner. */
   finishRun(runId: string, status: RunStatus, summary: unknown): Promise<void>;
   /** A run by id or unique id prefix (≥ 4 chars); throws E_ARGS when a prefix is ambiguous. */
   getRun(id: string): Promise<RunRow | undefined>;
-  /** Runs matching all given fields (name is exact), newest first. */
+  /** Runs matching all given fields (name is exact; status as read, "stale" included), newest first. */
   listRuns(filter?: { status?: RunStatus; name?: string; sweepId?: string }): Promise<RunRow[]>;
   /** Metric points ordered by step, key, seed. */
   metrics(runId: string, opts?: { keys?: string[]; fromStep?: number }): Promise<MetricPoint[]>;
@@ -142,10 +153,14 @@ export interface Store {
   setSweepStatus(id: string, status: SweepStatus): Promise<void>;
   /** One transaction: create the run (with this sweep id) and make it the cell's run, status running. */
   createCellRun(sweepId: string, cellKey: string, run: NewRun): Promise<void>;
-  /** One transaction: finishRun, and the cell takes the run's outcome (completed or failed, with `error`). */
+  /** One transaction: finishRun, and the cell takes the run's outcome (completed, or failed with `error` when the run failed or diverged). */
   finishCellRun(sweepId: string, cellKey: string, runId: string, status: RunStatus, summary: unknown, error?: string | null): Promise<void>;
   /** Set a cell's status (and error) outside a run, e.g. when its process crashed. */
   setCellStatus(sweepId: string, cellKey: string, status: SweepCellStatus, error?: string | null): Promise<void>;
+  /** Make room on a full disk: merge SQLite's write-ahead log into the file and truncate it; best effort. */
+  reclaim(): Promise<void>;
+  /** The first problems `PRAGMA quick_check` finds, or null when the file is sound. */
+  integrity(): Promise<string | null>;
   /** Release the database. */
   close(): Promise<void>;
 }

@@ -47,7 +47,8 @@ async function runCell(job: CellJob): Promise<void> {
     await loadSpecPlugins(job.spec); // the cell's plugins, registered in this process
     const opts = { store: cellStore(store, job, (id) => (runId = id)), threads: 1, signal: ac.signal, onProgress, sweepId: job.sweepId, allowLarge: job.allowLarge };
     const s = job.resume ? await resumeRun(job.resume, opts) : await runExperiment(job.spec, opts);
-    send({ type: "done", key: job.key, runId: s.runId, status: s.status === "completed" ? "completed" : "interrupted" });
+    if (s.status === "diverged") send({ type: "error", key: job.key, runId: s.runId, message: DIVERGED }); // its cell is already failed, with this error
+    else send({ type: "done", key: job.key, runId: s.runId, status: s.status === "completed" ? "completed" : "interrupted" });
   } catch (e) {
     send({ type: "error", key: job.key, runId, message: e instanceof Error ? e.message : String(e) });
   }
@@ -70,7 +71,7 @@ function cellStore(inner: Store, job: CellJob, onRun: (runId: string) => void): 
     },
     finishRun: (runId: string, status: RunStatus, summary: unknown) =>
       runId === cellRun
-        ? inner.finishCellRun(sweepId, key, runId, status, summary, status === "failed" ? errorOf(summary) : null)
+        ? inner.finishCellRun(sweepId, key, runId, status, summary, status === "failed" ? errorOf(summary) : status === "diverged" ? DIVERGED : null)
         : inner.finishRun(runId, status, summary),
   };
   if (fault)
@@ -89,6 +90,8 @@ function cellStore(inner: Store, job: CellJob, onRun: (runId: string) => void): 
     },
   });
 }
+
+const DIVERGED = "every seed diverged";
 
 function errorOf(summary: unknown): string {
   const e = (summary as { error?: unknown } | null)?.error;

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism, hostname } from "node:os";
 import { fileURLToPath } from "node:url";
-import type { Store, SweepCellRow, SweepStatus } from "../store/index.ts";
+import { ownerAlive, type Store, type SweepCellRow, type SweepStatus } from "../store/index.ts";
 import { baselineSpecs } from "../train/baselines.ts";
 import { specHash } from "../train/plan.ts";
 import { EcotoneError } from "../util/errors.ts";
@@ -15,10 +15,10 @@ import { classOf } from "./_summary.ts";
 import type { Cell, Sweep } from "./spec.ts";
 
 export type { Fault } from "./_protocol.ts";
+export { ownerAlive } from "../store/index.ts"; // a sweep's owner is judged like a run's
 
 export const runnerDefaults = {
-  heartbeatMs: 5_000, // how often a running sweep tells the store it is alive
-  staleMs: 60_000, // an owner silent for this long is presumed dead
+  heartbeatMs: 5_000, // how often a running sweep tells the store it is alive (presumed dead after livenessDefaults.staleMs)
   stderrTail: 4_000, // characters of a crashed cell process's stderr kept for its error
 };
 
@@ -200,7 +200,8 @@ async function recover(store: Store, sweepId: string, cell: Cell, row: SweepCell
     await store.setCellStatus(sweepId, cell.key, "completed"); // finished just before a kill
     return undefined;
   }
-  if (run && (run.status === "running" || run.status === "interrupted")) return { cell, resume: run.id };
+  // Stale: its cell process was killed; running: it may still be ending (resume waits for nothing: the run's lock decides).
+  if (run && (run.status === "running" || run.status === "stale" || run.status === "interrupted")) return { cell, resume: run.id };
   return { cell }; // no run yet, or a failed one: start clean
 }
 
@@ -213,7 +214,7 @@ async function recordFailure(store: Store, sweepId: string, key: string, why: st
     await store.setCellStatus(sweepId, key, "completed");
     return ["completed", run.id];
   }
-  if (run && run.status !== "failed") await store.finishCellRun(sweepId, key, run.id, "failed", { error: why }, why);
+  if (run && run.status !== "failed" && run.status !== "diverged") await store.finishCellRun(sweepId, key, run.id, "failed", { error: why }, why);
   else await store.setCellStatus(sweepId, key, "failed", why);
   return ["failed", row.runId];
 }
@@ -231,18 +232,6 @@ async function claim(store: Store, sweepId: string, me: string): Promise<void> {
   throw new EcotoneError("E_STORE", `sweep ${sweepId}: another process keeps claiming it`);
 }
 
-/** Whether the process `host/pid/…` that owns a sweep still runs: by pid on this host, by heartbeat elsewhere. */
-export function ownerAlive(owner: string, heartbeatAt: string | null, now = Date.now()): boolean {
-  const [host, pidText] = owner.split("/");
-  const fresh = heartbeatAt !== null && now - Date.parse(heartbeatAt) < runnerDefaults.staleMs;
-  if (host !== hostname() || !fresh) return fresh; // a stale heartbeat on this host may be a reused pid
-  try {
-    process.kill(Number(pidText), 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 type JobResult =
   | { type: "done"; status: "completed" | "interrupted"; runId: string }

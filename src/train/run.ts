@@ -8,10 +8,10 @@ import { parseSpec } from "../experiment/load.ts";
 import type { ExperimentSpec } from "../experiment/schema.ts";
 import { summarise } from "../metrics/bootstrap.ts";
 import { runDescriptors, runMetrics, type MetricDef, type RunMetricDef } from "../metrics/live/index.ts";
-import type { Divergence, MetricPoint, RunStatus, Store } from "../store/index.ts";
+import { describeOwner, livenessDefaults, storeError, StoreFault, type Divergence, type MetricPoint, type RunStatus, type Store } from "../store/index.ts";
 import { EcotoneError } from "../util/errors.ts";
 import { RunAggregator } from "./aggregate.ts";
-import { BaselineInterrupted, ensureBaselines, type Baselines } from "./baselines.ts";
+import { BaselineInterrupted, ensureBaselines, type Baselines, type Runner } from "./baselines.ts";
 import { makePlan, specHash, type RunPlan } from "./plan.ts";
 import type { ShardEvent } from "./shard.ts";
 import { autoThreads, runShards, shardSeeds } from "./shards.ts";
@@ -35,23 +35,75 @@ export async function runExperiment(spec: ExperimentSpec, o: RunOptions): Promis
     seeds: spec.seeds, steps: spec.train.steps, volatility: plan.schedule.volatility, envs: plan.envNames, sweepId: o.sweepId ?? null,
     metrics: runDescriptors(plan, metricsOf(plan)),
   });
-  await o.store.writePhases(runId, plan.schedule.phases);
-  const baselines = await withBaselines(runId, plan, o);
-  if (baselines === "interrupted") return stopped(runId, plan, o);
-  o.onStage?.(spec.name);
-  return train(runId, spec, 0, undefined, o, baselines);
+  return owned(runId, o, async (lease) => {
+    await o.store.writePhases(runId, plan.schedule.phases);
+    const baselines = await withBaselines(plan, o);
+    if (baselines === "interrupted") return stopped(runId, plan, o);
+    o.onStage?.(spec.name);
+    return train(runId, spec, 0, undefined, o, lease, baselines);
+  });
+}
+
+/** This process's hold on a run: `lost` aborts when another process has taken the run over. */
+interface Lease { lost: AbortSignal }
+
+/**
+ * Works on a run this process owns (created or claimed): a heartbeat tells other processes it is
+ * alive. When `work` throws, the run is left resumable ("interrupted") if the store refused a
+ * write (a full disk, a read-only file), and "failed" otherwise; a run taken over is left alone.
+ */
+async function owned<T>(runId: string, o: RunOptions, work: (lease: Lease) => Promise<T>): Promise<T> {
+  const lost = new AbortController();
+  const beat = setInterval(() => {
+    o.store.heartbeatRun(runId).then((mine) => { if (!mine) lost.abort(); }, () => {}); // a failed write: the training sees it too
+  }, livenessDefaults.heartbeatMs);
+  beat.unref();
+  try {
+    return await work({ lost: lost.signal });
+  } catch (thrown) {
+    const e = storeError(thrown, o.store.url); // a full disk, a read-only file...: a StoreFault
+    if (!(e instanceof TakenOver)) {
+      const settle = () => e instanceof StoreFault ? o.store.setStatus(runId, "interrupted") : o.store.finishRun(runId, "failed", { error: (e as Error).message });
+      // A full disk may refuse this too: make room (the journal) and try once more. If that fails,
+      // the run reads as stale once this process ends, and is resumable all the same.
+      await settle().catch(() => o.store.reclaim().then(settle)).catch(() => {});
+    }
+    throw e instanceof StoreFault ? e.stopped(runId) : e;
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+/** Another process took the run over (it thought this one dead): stop without touching it. */
+class TakenOver extends EcotoneError {
+  constructor(runId: string, owner: string | null) {
+    super("E_STORE", `run ${runId} was taken over by ${owner ? describeOwner(owner) : "another process"}; stopped training it here`);
+  }
 }
 
 /** The spec's baselines, trained or resumed or reused; "interrupted" if one of them was stopped. */
-async function withBaselines(runId: string, plan: RunPlan, o: RunOptions): Promise<Baselines | undefined | "interrupted"> {
+async function withBaselines(plan: RunPlan, o: RunOptions): Promise<Baselines | undefined | "interrupted"> {
   if (!plan.spec.baselines) return undefined;
   try {
-    return await ensureBaselines(plan.spec, stage(o, "baseline"), { run: runExperiment, resume: resumeRun });
+    return await ensureBaselines(plan.spec, stage(o, "baseline"), baselineRunner);
   } catch (e) {
     if (e instanceof BaselineInterrupted) return "interrupted";
-    await o.store.finishRun(runId, "failed", { error: (e as Error).message });
     throw e;
   }
+}
+
+/** Baselines are runs too: one whose process died (stale) is resumed rather than trained again; one that diverged fails the main run. */
+const baselineRunner: Runner = {
+  async run(s, o) {
+    const stale = (await o.store.listRuns({ name: s.name, status: "stale" })).find((r) => r.specHash === specHash(s));
+    return settledBaseline(stale ? await resumeRun(stale.id, o) : await runExperiment(s, o));
+  },
+  resume: async (runId, o) => settledBaseline(await resumeRun(runId, o)),
+};
+
+function settledBaseline(r: RunSummary): RunSummary {
+  if (r.status === "diverged") throw new EcotoneError("E_DIVERGED", `baseline ${r.name} (${r.runId}): every seed diverged`);
+  return r;
 }
 
 /** A run stopped during its baselines: interrupted at step 0, resumable. */
@@ -72,19 +124,21 @@ export async function resumeRun(runId: string, o: RunOptions): Promise<RunSummar
   const stored = JSON.parse(row.specJson);
   await loadSpecPlugins(stored);
   const spec = parseSpec(stored, `run ${row.id}`);
-  if (row.status === "completed") return row.summary as RunSummary;
+  if (row.status === "completed" || row.status === "diverged") return row.summary as RunSummary;
   if (spec.plugins.length > 0 && specHash(spec) !== row.specHash)
     throw new EcotoneError("E_SPEC", `run ${row.id}: its plugins changed since it started (${spec.plugins.join(", ")}): resuming would mix two versions of a component; restore them, or start a new run`);
-  await o.store.setStatus(row.id, "running");
-  const plan = makePlan(spec);
-  const baselines = await withBaselines(row.id, plan, o);
-  if (baselines === "interrupted") return stopped(row.id, plan, o);
-  o.onStage?.(spec.name);
-  const saved = await o.store.loadState(row.id);
-  return train(row.id, spec, saved?.step ?? 0, saved?.state, o, baselines);
+  await o.store.claimRun(row.id); // refused while another live process trains it; a stale run is taken over
+  return owned(row.id, o, async (lease) => {
+    const plan = makePlan(spec);
+    const baselines = await withBaselines(plan, o);
+    if (baselines === "interrupted") return stopped(row.id, plan, o);
+    o.onStage?.(spec.name);
+    const saved = await o.store.loadState(row.id);
+    return train(row.id, spec, saved?.step ?? 0, saved?.state, o, lease, baselines);
+  });
 }
 
-async function train(runId: string, spec: ExperimentSpec, from: number, blob: Uint8Array | undefined, o: RunOptions, baselines?: Baselines): Promise<RunSummary> {
+async function train(runId: string, spec: ExperimentSpec, from: number, blob: Uint8Array | undefined, o: RunOptions, lease: Lease, baselines?: Baselines): Promise<RunSummary> {
   await init("wasm");
   const plan = makePlan(spec);
   const S = spec.seeds, total = spec.train.steps;
@@ -106,8 +160,15 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   const progress = shards.map(() => from);
   let last: Record<string, Float64Array> | undefined;
   let lastStep = from;
+  // Training stops early on Ctrl-C, on a write the store refused (nothing after it could be
+  // kept), or when another process took the run over.
+  const halt = new AbortController();
+  for (const s of [o.signal, lease.lost]) s?.addEventListener("abort", () => halt.abort(), { once: true });
+  if (o.signal?.aborted) halt.abort();
+  let failure: unknown;
   let writes = Promise.resolve();
-  const enqueue = (f: () => Promise<void>) => (writes = writes.then(f));
+  const enqueue = (f: () => Promise<void>) =>
+    (writes = writes.then(() => (failure === undefined ? f() : undefined)).catch((e: unknown) => { failure ??= e; halt.abort(); }));
 
   const onEvent = (k: number, ev: ShardEvent) => {
     if (ev.type === "progress") {
@@ -136,19 +197,20 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   };
 
   try {
-    await runShards(plan, spec, shards, { threads, from, states, wantState: true, signal: o.signal, onEvent, reference: baselines?.reference });
-    await writes;
-  } catch (e) {
-    await writes.catch(() => {});
-    await o.store.finishRun(runId, "failed", { error: (e as Error).message });
-    throw e;
+    await runShards(plan, spec, shards, { threads, from, states, wantState: true, signal: halt.signal, onEvent, reference: baselines?.reference });
+  } finally {
+    await writes; // never rejects: a failed write is kept in `failure`
   }
+  if (failure !== undefined) throw failure;
+  if (lease.lost.aborted) throw new TakenOver(runId, (await o.store.getRun(runId))?.owner ?? null);
   const interrupted = o.signal?.aborted === true && lastStep < total;
   if (!last) last = await lastMetrics(o.store, runId);
-  const summary = summarize(runId, interrupted ? "interrupted" : "completed", last, [...diverged.values()], lastStep, plan, defs);
+  // Every seed diverged: the run finished, but there is nothing to measure (the CLI exits with 3).
+  const status: RunStatus = interrupted ? "interrupted" : diverged.size >= S ? "diverged" : "completed";
+  const summary = summarize(runId, status, last, [...diverged.values()], lastStep, plan, defs);
   summary.baselines = baselines?.runIds ?? null;
   if (interrupted) await o.store.setStatus(runId, "interrupted");
-  else await o.store.finishRun(runId, "completed", summary);
+  else await o.store.finishRun(runId, status, summary);
   return summary;
 }
 

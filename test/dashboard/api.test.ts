@@ -2,7 +2,10 @@
 // figures, compare, live events from a run written by another connection, and errors that are
 // replies (404, 400, 405, 403), never crashes.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
 import { after, before, describe, it } from "node:test";
+import BetterSqlite3 from "better-sqlite3";
 import { startDashboard, type Dashboard } from "../../src/dashboard/server.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { events, get } from "./_client.ts";
@@ -188,6 +191,23 @@ describe("live", () => {
     assert.deepEqual(await stream.next("checkpoint"), { step, status: "running" });
     await replay.finish();
     assert.deepEqual(await stream.next("end"), { step, status: "completed" });
+    stream.close();
+  });
+
+  it("a run whose process is gone is shown stale, in the list and its view, and its stream ends", async () => {
+    const replay = await replayRun(lab.store, lab.runId, "rstale000001");
+    await replay.write();
+    const stream = events(ui.url, `/api/runs/${replay.id}/live`);
+    assert.deepEqual(await stream.next("checkpoint"), { step: 0, status: "running" });
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid; // the owner was killed (kill -9): its pid is free
+    const db = new BetterSqlite3(lab.path);
+    db.prepare("UPDATE runs SET owner = ? WHERE id = ?").run(`${hostname()}/${gone}/0`, replay.id);
+    db.close();
+    assert.deepEqual(await stream.next("end"), { step: 0, status: "stale" });
+    assert.equal((await json("/api/runs")).runs.find((r: any) => r.id === replay.id).status, "stale");
+    assert.deepEqual((await json("/api/runs?status=stale")).runs.map((r: any) => r.id), [replay.id]);
+    assert.equal((await json(`/api/runs/${replay.id}`)).run.status, "stale");
+    assert.equal((await json(`/api/runs/${replay.id}/figures`)).status, "stale");
     stream.close();
   });
 

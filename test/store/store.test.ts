@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import BetterSqlite3 from "better-sqlite3";
 import { openStore, type MetricPoint, type NewRun, type Store } from "../../src/store/index.ts";
 import { SCHEMA_VERSION } from "../../src/store/schema.ts";
+import { livenessDefaults, processOwner } from "../../src/store/liveness.ts";
 import { EcotoneError } from "../../src/util/errors.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -42,6 +43,7 @@ describe("sqlite store", () => {
   it("round-trips a run and its status", async () => {
     await store.createRun(newRun("r1-aaaa1111", { createdAt: "2024-01-01T00:00:00.000Z" }));
     const run = await store.getRun("r1-aaaa1111");
+    assert.match(run?.heartbeatAt ?? "", /^\d{4}-\d\d-\d\dT/);
     assert.deepEqual(run, {
       ...newRun("r1-aaaa1111"),
       status: "running",
@@ -50,9 +52,12 @@ describe("sqlite store", () => {
       summary: null,
       sweepId: null,
       metrics: [],
+      owner: processOwner(), // created by this process: it owns the run
+      heartbeatAt: run?.heartbeatAt,
     });
     await store.setStatus("r1-aaaa1111", "interrupted");
-    assert.equal((await store.getRun("r1-aaaa1111"))?.status, "interrupted");
+    const stopped = await store.getRun("r1-aaaa1111");
+    assert.deepEqual([stopped?.status, stopped?.owner, stopped?.heartbeatAt], ["interrupted", null, null], "released");
     await store.finishRun("r1-aaaa1111", "completed", { class: "generalist", score: [0.25, null] });
     const done = await store.getRun("r1-aaaa1111");
     assert.equal(done?.status, "completed");
@@ -219,6 +224,115 @@ describe("sqlite store", () => {
     const raw = new BetterSqlite3(old);
     assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
     raw.close();
+  });
+});
+
+describe("liveness: who trains a run", () => {
+  let store: Store;
+  const path = join(tmp, "live.db");
+  before(async () => { store = await openStore(path); });
+  after(() => store.close());
+  /** Sets a run's owner behind the store's back, as another process would have. */
+  const setOwner = (id: string, owner: string | null, heartbeatAt: string | null) => {
+    const db = new BetterSqlite3(path);
+    db.prepare("UPDATE runs SET owner = ?, heartbeat_at = ? WHERE id = ?").run(owner, heartbeatAt, id);
+    db.close();
+  };
+  const now = () => new Date().toISOString();
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+  const gone = () => spawnSync(process.execPath, ["-e", "0"]).pid; // a process that has exited
+  const status = async (id: string) => (await store.getRun(id))?.status;
+
+  it("a running run whose owner process is gone reads as stale, and is listed so", async () => {
+    await store.createRun(newRun("lv-dead"));
+    assert.equal(await status("lv-dead"), "running", "its creator (this process) owns it");
+    setOwner("lv-dead", `${hostname()}/${gone()}/0`, now());
+    assert.equal(await status("lv-dead"), "stale");
+    assert.ok((await store.listRuns({ status: "stale" })).some((r) => r.id === "lv-dead"));
+    assert.ok(!(await store.listRuns({ status: "running" })).some((r) => r.id === "lv-dead"));
+    assert.ok((await store.listRuns({ status: "running" })).every((r) => r.status === "running"));
+  });
+
+  it("a heartbeat older than the bound is stale, here and on another host; no owner at all is stale", async () => {
+    await store.createRun(newRun("lv-far"));
+    setOwner("lv-far", "elsewhere/1/0", now());
+    assert.equal(await status("lv-far"), "running", "another host: judged by its heartbeat");
+    setOwner("lv-far", "elsewhere/1/0", ago(livenessDefaults.staleMs + 1000));
+    assert.equal(await status("lv-far"), "stale");
+    setOwner("lv-far", `${hostname()}/${process.ppid}/0`, ago(livenessDefaults.staleMs + 1000));
+    assert.equal(await status("lv-far"), "stale", "a live pid with a silent heartbeat may be a reused pid");
+    setOwner("lv-far", null, null);
+    assert.equal(await status("lv-far"), "stale", "left running by an ecotone that recorded no owner");
+  });
+
+  it("claimRun refuses a live owner, naming its pid, and takes over once it is gone", async () => {
+    await store.createRun(newRun("lv-claim"));
+    const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+    try {
+      setOwner("lv-claim", `${hostname()}/${other.pid}/0`, now());
+      assert.equal(await status("lv-claim"), "running");
+      await assert.rejects(store.claimRun("lv-claim"), (e) => isCode("E_STORE")(e) && new RegExp(`being trained by process ${other.pid} on ${hostname()}`).test(String(e)));
+      assert.equal(await store.heartbeatRun("lv-claim"), false, "not ours");
+    } finally {
+      other.kill("SIGKILL");
+      await new Promise((r) => other.once("exit", r));
+    }
+    assert.equal(await status("lv-claim"), "stale");
+    await store.claimRun("lv-claim");
+    const run = (await store.getRun("lv-claim"))!;
+    assert.deepEqual([run.status, run.owner], ["running", processOwner()]);
+    assert.equal(await store.heartbeatRun("lv-claim"), true);
+    await store.finishRun("lv-claim", "completed", null);
+    assert.deepEqual(await store.getRun("lv-claim").then((r) => [r?.status, r?.owner]), ["completed", null]);
+    await assert.rejects(store.setStatus("lv-claim", "stale"), isCode("E_ARGS"));
+  });
+});
+
+describe("read-only and damaged stores", () => {
+  const fresh = async (name: string) => {
+    const p = join(tmp, name);
+    const s = await openStore(p);
+    await s.createRun(newRun("ro-1"));
+    await s.writeCheckpoint("ro-1", 0, grid(0, ["k"], 2));
+    await s.close();
+    return p;
+  };
+
+  it("read-only: a missing file is not created; a store is read but never written", async () => {
+    const missing = join(tmp, "ro-missing", "runs.db");
+    await assert.rejects(openStore(missing, { readonly: true }), (e) => isCode("E_NOT_FOUND")(e) && /no run store at/.test(String(e)));
+    assert.equal(existsSync(join(tmp, "ro-missing")), false);
+    const s = await openStore(await fresh("ro.db"), { readonly: true });
+    try {
+      assert.deepEqual(await s.metrics("ro-1"), grid(0, ["k"], 2));
+      await assert.rejects(s.createRun(newRun("ro-2")), (e) => isCode("E_STORE")(e) && /cannot write to the store .*ro\.db: it is read-only/.test(String(e)));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("read-only, an older store is upgraded when its file can be written", async () => {
+    const p = await fresh("ro-old.db");
+    const db = new BetterSqlite3(p);
+    db.exec("ALTER TABLE runs DROP COLUMN owner; ALTER TABLE runs DROP COLUMN heartbeat_at; UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+    db.close();
+    const s = await openStore(p, { readonly: true });
+    try {
+      assert.equal((await s.getRun("ro-1"))?.status, "stale", "left running by an older ecotone, with no owner");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("refuses to write into a store with garbage in its pages, and says how to recover", async () => {
+    const p = await fresh("damaged.db");
+    const s = await openStore(p);
+    for (let i = 0; i < 40; i++) await s.writeCheckpoint("ro-1", i + 1, grid(i + 1, ["a", "b", "c", "d"], 8));
+    await s.close();
+    const bytes = readFileSync(p);
+    for (let page = 2; page < bytes.length / 4096; page += 3) bytes.fill(0x5a, page * 4096 + 1500, page * 4096 + 1800);
+    writeFileSync(p, bytes);
+    await assert.rejects(openStore(p), (e) => isCode("E_STORE")(e) && /the store .*damaged\.db is damaged: .*sqlite3 .*damaged\.db \.recover \| sqlite3 fixed\.db/.test(String(e)));
   });
 });
 

@@ -36,10 +36,15 @@ describe("divergence", () => {
     }
   });
 
-  it("a run whose every seed blows up completes, with each divergence stored and no metric after it", async () => {
+  it("a run whose every seed blows up ends diverged, with each divergence stored and no metric after it", async () => {
     const spec = tinySpec({ train: { optimizer: "sgd", lr: 1e6, steps: 60, evalEvery: 20 } });
     const r = await runExperiment(spec, { store, threads: 1 });
-    assert.equal(r.status, "completed");
+    assert.equal(r.status, "diverged");
+    const row = (await store.getRun(r.runId))!;
+    assert.equal(row.status, "diverged");
+    assert.equal((row.summary as { status: string }).status, "diverged");
+    assert.match(row.finishedAt ?? "", /^\d{4}-/);
+    assert.equal((await resumeRun(r.runId, { store, threads: 1 })).status, "diverged", "final: a resume changes nothing");
     assert.equal(r.diverged.length, 4);
     for (const d of r.diverged) assert.ok(d.step < 60 && ["A", "B"].includes(d.env) && /NaN|inf/.test(d.what));
     assert.deepEqual(await store.divergences(r.runId), r.diverged);
@@ -54,11 +59,13 @@ describe("a loss that blows up and stays finite", () => {
     const spec = tinySpec({ train: { optimizer: "adam", lr: 1e6, steps: 120, evalEvery: 20 } });
     const r = await runExperiment(spec, { store, threads: 1 });
     assert.ok(r.diverged.length >= 3, `${r.diverged.length} of 4 seeds diverged: ${JSON.stringify(r.diverged)}`);
+    assert.equal(r.status, r.diverged.length === 4 ? "diverged" : "completed");
     for (const d of r.diverged) assert.match(d.what, /NaN|inf|above 10× chance/);
   });
   it("an ordinary run, switching between conflicting teachers, is not", async () => {
     const r = await runExperiment(tinySpec({ schedule: { kind: "blocks", phaseSteps: 20 }, train: { steps: 120, evalEvery: 10, lr: 0.01 } }), { store, threads: 1 });
     assert.deepEqual(r.diverged, []);
+    assert.equal(r.status, "completed");
   });
 });
 

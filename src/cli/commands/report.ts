@@ -1,19 +1,21 @@
 // `ecotone report <runId|sweepId> -o FILE.html`: one self-contained HTML file to attach to a paper.
-import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { reportHtml } from "../../report/report.ts";
 import { openStore } from "../../store/index.ts";
 import { EcotoneError } from "../../util/errors.ts";
+import { readingStore, staleNote } from "./_read.ts";
 
 export default async function (id: string, o: { store: string; out: string }): Promise<void> {
   const ext = extname(o.out).toLowerCase();
   if (ext !== ".html" && ext !== ".htm") throw new EcotoneError("E_ARGS", `report: -o must end in .html, got ${o.out}`);
-  // Opening a missing file would create an empty store; say what is wrong instead.
-  if (o.store !== ":memory:" && !existsSync(o.store)) throw new EcotoneError("E_NOT_FOUND", `no run store at ${o.store}`);
-  const store = await openStore(o.store);
+  // Read-only: a missing file is not created, and a store in a read-only folder can be read.
+  const store = await openStore(o.store, { readonly: true });
   try {
-    await writeFile(o.out, await reportHtml(store, id));
+    const html = await readingStore(store, () => reportHtml(store, id));
+    await writeFile(o.out, html);
+    const note = await staleNote(store, id, o.store);
+    if (note) process.stderr.write(note);
     process.stderr.write(`wrote ${o.out}\n`);
   } finally {
     await store.close();

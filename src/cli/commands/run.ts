@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { checkBudget } from "../../experiment/budget.ts";
 import { loadSpec, parseSpec } from "../../experiment/load.ts";
 import { describeKey } from "../../metrics/live/index.ts";
-import { exportRun, openStore } from "../../store/index.ts";
+import { exportRun, openStore, StoreFault } from "../../store/index.ts";
 import { resumeRun, runExperiment, type RunSummary } from "../../train/run.ts";
 import { EcotoneError } from "../../util/errors.ts";
 import { defaultReporter } from "../reporter.ts";
@@ -47,6 +47,12 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
     const common = { store, threads: o.threads, signal: ac.signal, onProgress, onStage, allowLarge: o.allowLarge };
     summary = spec ? await runExperiment(spec, common) : await resumeRun(o.resume!, common);
     reporter.stop();
+  } catch (e) {
+    reporter.stop();
+    await store.close().catch(() => {});
+    // A full or read-only disk stopped the run: it is resumable, and the hint names this store.
+    if (e instanceof StoreFault && e.runId !== undefined) throw new EcotoneError("E_STORE", `${e.message} --store ${o.store}`);
+    throw e;
   } finally {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
@@ -60,6 +66,11 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
     console.log(render(summary, o.store, out));
   }
   if (summary.status === "interrupted") process.exitCode = code;
+  // Exit status 3: the run finished but every seed diverged (1 is a user error, 2 a bug, 130/143 a signal).
+  if (summary.status === "diverged") {
+    process.stderr.write(`ecotone: every seed of run ${summary.runId} diverged: nothing was learned (try a smaller lr)\n`);
+    process.exitCode = 3;
+  }
 }
 
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "  —  ");

@@ -1,7 +1,7 @@
 // `ecotone ui [--store PATH] [--port N] [--host H]`: serve the dashboard until Ctrl-C.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dashboardDefaults, startDashboard } from "../../dashboard/server.ts";
-import { openStore } from "../../store/index.ts";
+import { damaged, openStore, storeDefaults } from "../../store/index.ts";
 import { EcotoneError } from "../../util/errors.ts";
 
 export interface UiOptions {
@@ -15,7 +15,13 @@ export default async function (o: UiOptions): Promise<void> {
   if (o.store !== ":memory:" && !existsSync(o.store)) {
     throw new EcotoneError("E_NOT_FOUND", `no run store at ${o.store} (run an experiment first, or give --store)`);
   }
-  const store = await openStore(o.store);
+  // Read-only: the dashboard never writes, so a store in a read-only folder can be served.
+  const store = await openStore(o.store, { readonly: true });
+  // A damaged store is still served (what can be read, can be seen), with a word about it.
+  if (o.store === ":memory:" || statSync(o.store).size <= storeDefaults.checkMaxBytes) {
+    const problem = await store.integrity().then((p) => p && damaged(o.store, p).message, (e: Error) => e.message); // unreadable: damaged too
+    if (problem !== null) process.stderr.write(`ecotone ui: warning: ${problem}\n`);
+  }
   const host = o.host ?? dashboardDefaults.host;
   const ui = await startDashboard({ store, host, port: o.port ?? dashboardDefaults.port }).catch(async (e: unknown) => {
     await store.close(); // e.g. the port is taken: release the store before reporting it
@@ -23,7 +29,7 @@ export default async function (o: UiOptions): Promise<void> {
   });
   process.stderr.write(`ecotone ui: serving ${o.store} at ${ui.url} (Ctrl-C to stop)\n`);
   if (host !== dashboardDefaults.host && host !== "localhost") {
-    process.stderr.write(`ecotone ui: listening on ${host}: anyone who can reach this address can read the store\n`);
+    process.stderr.write(`ecotone ui: listening on ${host}: anyone who can reach this address can read the store (requests must name it, or a loopback name, as Host)\n`);
   }
   // Serve until interrupted; then stop listening and release the store cleanly.
   await new Promise<void>((resolve) => {

@@ -40,6 +40,8 @@ export async function runPage(root, id, _query, stale) {
       h("span", {}, "environments", h("b", {}, run.envs.join(", "))), h("span", {}, "schedule", h("b", {}, run.schedule ?? "–")),
       h("span", {}, "volatility", h("b", {}, `${fmt(run.volatility, 4)} switches/step`)),
       h("span", {}, "distinguishability", h("b", {}, fmt(run.distinguishability, 2))), h("span", {}, "similarity", h("b", {}, fmt(run.similarity, 2)))));
+  // Stale: the store says running, but the process that trained it is gone (killed).
+  if (run.status === "stale") root.append(h("p", { class: "note" }, "the process training this run is gone; continue it with ", h("code", {}, `ecotone run --resume ${run.id}`)));
   const numbers = h("div", {});
   const figures = h("div", { class: "figures" });
   const metrics = h("div", {});
