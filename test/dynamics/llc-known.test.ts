@@ -38,7 +38,7 @@ describe("regular linear regression: λ = d/2", () => {
 
 describe("normal crossing y = x ∏ w_i^k_i + noise at w = 0: λ = 1/(2 max k), at n = 1000 the quadrature value", () => {
   // the data: x and the noise standard normal, so the truth is w = 0 (y = noise)
-  for (const ks of [[1], [2], [3], [1, 1], [1, 2], [2, 2]])
+  for (const ks of [[1], [2], [3], [1, 1], [1, 2], [2, 2], [2, 3], [3, 3]])
     it(`k = (${ks.join(", ")}): λ = ${(1 / (2 * Math.max(...ks))).toFixed(3)}`, (t) => {
       const p = normalCrossing(ks, { n });
       const r = llc(p.loss, p.params, p.batch, { n, ...BUDGET });
@@ -48,8 +48,10 @@ describe("normal crossing y = x ∏ w_i^k_i + noise at w = 0: λ = 1/(2 max k), 
       near(r.llc, want, 0.15, `k = ${ks}`);
       assert.ok(r.diagnostics.rhat < 1.1);
       // what the localisation still takes: a tenth of γ would raise the target by at most a quarter
-      // (1-D: a few %; two factors: 15–25%, the slow 1/log(nβ/γ) approach of singular models)
-      assert.ok(want >= 0.75 * weaker, `target ${want} at γ, ${weaker} at γ/10`);
+      // (1-D: a few %; two factors: 15–25%, the slow 1/log(nβ/γ) approach of singular models), a
+      // third with two factors and max k ≥ 3 (30–33%: the arms of the cross reach out to where γ holds them)
+      const share = ks.length > 1 && Math.max(...ks) >= 3 ? 0.65 : 0.75;
+      assert.ok(want >= share * weaker, `target ${want} at γ, ${weaker} at γ/10`);
       p.dispose();
     });
 });
