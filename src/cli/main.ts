@@ -33,23 +33,69 @@ const program = new Command("ecotone")
 program.command("run")
   .description("train a seed ensemble on a spec, evaluate probes at every checkpoint, store and export the run")
   .argument("[spec]", "experiment spec (YAML)")
+  .argument("[overrides...]", "path=value pairs set in the spec before it is checked, e.g. train.lr=0.01 envs.1.objective=reward (values read as YAML)")
   .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
   .option("--seeds <n>", "override the spec's number of seeds", int("--seeds"))
   .option("--steps <n>", "override the spec's number of training steps", int("--steps"))
   .option("--threads <n>", "worker threads (default: all cores when seeds ≥ 8)", int("--threads"))
-  .option("--resume <runId>", "continue an interrupted run from its last checkpoint")
+  .option("--resume <runId>", "continue an interrupted run from its last checkpoint (id, unique prefix, or latest)")
   .option("--baselines", "also train the mixture model and one specialist per environment (the weighted-sum test)")
   .option("--out <dir>", "export folder (default: <store folder>/exports/<runId>)")
   .option("--allow-large", "run a spec beyond the resource limits (memory, steps, stored values) on purpose")
   .option("--json", "print one JSON object on stdout; progress goes to stderr")
-  .action(async (spec, opts) => (await import("./commands/run.ts")).default(spec, opts));
+  .action(async (spec, set, opts) => (await import("./commands/run.ts")).default(spec, { ...opts, set }));
 
 program.command("plot")
   .description("draw a stored run: accuracy per environment, behaviour, class scores, mechanism")
-  .argument("<runId>", "run id (or a unique prefix)")
+  .argument("<runId>", "run id, a unique prefix, or latest")
   .requiredOption("-o, --out <file>", "output file, .svg or .png")
   .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
   .action(async (runId, opts) => (await import("./commands/plot.ts")).default(runId, opts));
+
+program.command("ls")
+  .description("list stored runs, newest first: id, name, status, class, seeds, steps, created, tags")
+  .option("--name <substr>", "only runs whose name contains this")
+  .option("--status <s>", "only runs with this status: running, completed, interrupted, failed, diverged, stale")
+  .option("--class <label>", "only runs classified so (the class at the last checkpoint)")
+  .option("--tag <t>", "only runs with this tag")
+  .option("--sweep <id>", "only the runs of this sweep")
+  .option("--since <when>", "only runs created since an ISO date (2026-12-01) or for an age (2h, 3d)")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print {runs:[...]} on stdout")
+  .action(async (opts) => (await import("./commands/ls.ts")).default(opts));
+
+program.command("show")
+  .description("one run in full: spec (YAML), status and owner, summary with class intervals, tags, notes, divergences")
+  .argument("<runId>", "run id, a unique prefix, or latest")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (runId, opts) => (await import("./commands/show.ts")).default(runId, opts));
+
+program.command("tag")
+  .description("add tags to a run (or remove them with --remove)")
+  .argument("<runId>", "run id, a unique prefix, or latest")
+  .argument("<tags...>", "tags: letters, digits and _ . : + -")
+  .option("--remove", "remove these tags instead")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print {runId, tags} on stdout")
+  .action(async (runId, tags, opts) => (await import("./commands/tag.ts")).default(runId, tags, opts));
+
+program.command("note")
+  .description("append a timestamped note to a run (shown by `ecotone show`)")
+  .argument("<runId>", "run id, a unique prefix, or latest")
+  .argument("<text>", "the note")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print {runId, at, text} on stdout")
+  .action(async (runId, text, opts) => (await import("./commands/note.ts")).default(runId, text, opts));
+
+program.command("rm")
+  .description("delete runs with their metrics, phases, divergences, saved state, tags and notes (one transaction)")
+  .argument("<runIds...>", "run ids, unique prefixes, or latest")
+  .option("--force", "also delete a sweep cell's run; the cell goes back to pending")
+  .option("--dry-run", "list what would be deleted, delete nothing")
+  .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
+  .option("--json", "print {dryRun, runs:[...]} on stdout")
+  .action(async (runIds, opts) => (await import("./commands/rm.ts")).default(runIds, opts));
 
 program.command("sweep")
   .description("run every cell of a sweep in parallel, resumably; export classes per cell, CSV, JSON and the phase diagram")
@@ -70,7 +116,7 @@ program.command("ui")
 
 program.command("report")
   .description("write one self-contained HTML file (inline SVG, no network) for a run or a sweep")
-  .argument("<id>", "run id (or a unique prefix), or sweep id")
+  .argument("<id>", "run id (or a unique prefix, or latest), or sweep id")
   .requiredOption("-o, --out <file>", "output file, .html")
   .option("--store <path>", "run store: a SQLite file", ".ecotone/ecotone.db")
   .action(async (id, opts) => (await import("./commands/report.ts")).default(id, opts));

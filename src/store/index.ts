@@ -8,7 +8,7 @@ import { openSqlite } from "./sqlite.ts";
 import { kyselyStore } from "./store.ts";
 import type { Store } from "./types.ts";
 
-export type { Divergence, MetricPoint, NewRun, Phase, RunRow, RunStatus, Store } from "./types.ts";
+export type { Divergence, MetricPoint, NewRun, Phase, RunNote, RunRemoval, RunRow, RunStatus, Store } from "./types.ts";
 export type { NewSweep, NewSweepCell, SweepCellRow, SweepCellStatus, SweepRow, SweepStatus } from "./types.ts";
 export { exportRun } from "./export.ts";
 export { MIN_PREFIX } from "./store.ts";

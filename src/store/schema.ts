@@ -7,7 +7,7 @@ import { EcotoneError } from "../util/errors.ts";
 import { transaction } from "./_tx.ts";
 
 /** Bump when a table changes; a store written by a newer ecotone is refused. */
-export const SCHEMA_VERSION = 4; // 2: sweeps and sweep_cells; 3: runs.metrics_json; 4: runs.owner, runs.heartbeat_at
+export const SCHEMA_VERSION = 5; // 2: sweeps and sweep_cells; 3: runs.metrics_json; 4: runs.owner, runs.heartbeat_at; 5: run_tags, run_notes
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -90,6 +90,18 @@ export interface SweepCellsTable {
   updated_at: string;
 }
 
+export interface RunTagsTable {
+  run_id: string;
+  tag: string;
+}
+
+export interface RunNotesTable {
+  run_id: string;
+  idx: number; // 1, 2, ... per run, in the order written
+  at: string; // ISO 8601
+  body: string;
+}
+
 export interface Database {
   runs: RunsTable;
   metrics: MetricsTable;
@@ -99,6 +111,8 @@ export interface Database {
   meta: MetaTable;
   sweeps: SweepsTable;
   sweep_cells: SweepCellsTable;
+  run_tags: RunTagsTable;
+  run_notes: RunNotesTable;
 }
 
 // Version 3's column, in a fresh table and added to an old one alike; the default fills old rows.
@@ -195,9 +209,22 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
       .addColumn("updated_at", "text", (c) => c.notNull())
       .addPrimaryKeyConstraint("sweep_cells_pk", ["sweep_id", "cell_key"])
       .execute();
+    // Version 5 (additive): a run's tags and timestamped notes, gone with the run.
+    await s.createTable("run_tags").ifNotExists()
+      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
+      .addColumn("tag", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("run_tags_pk", ["run_id", "tag"])
+      .execute();
+    await s.createTable("run_notes").ifNotExists()
+      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
+      .addColumn("idx", "integer", (c) => c.notNull())
+      .addColumn("at", "text", (c) => c.notNull())
+      .addColumn("body", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("run_notes_pk", ["run_id", "idx"])
+      .execute();
     // listRuns sorts by creation and filters by sweep, name or status; one key's curve is read
     // on its own by the dashboard.
-    const indexes: [string, "runs" | "metrics" | "sweeps" | "sweep_cells", string[]][] = [
+    const indexes: [string, "runs" | "metrics" | "sweeps" | "sweep_cells" | "run_tags", string[]][] = [
       ["runs_created_idx", "runs", ["created_at"]],
       ["runs_sweep_idx", "runs", ["sweep_id", "created_at"]],
       ["runs_name_idx", "runs", ["name", "created_at"]],
@@ -205,6 +232,7 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
       ["metrics_key_idx", "metrics", ["run_id", "key", "step"]],
       ["sweeps_hash_idx", "sweeps", ["hash", "created_at"]],
       ["sweep_cells_idx", "sweep_cells", ["sweep_id", "idx"]],
+      ["run_tags_tag_idx", "run_tags", ["tag", "run_id"]],
     ];
     for (const [name, table, columns] of indexes) {
       await s.createIndex(name).ifNotExists().on(table).columns(columns).execute();

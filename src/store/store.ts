@@ -7,7 +7,7 @@ import { transaction } from "./_tx.ts";
 import { describeOwner, ownerAlive, processOwner } from "./liveness.ts";
 import type { Database, RunsTable, SweepCellsTable, SweepsTable } from "./schema.ts";
 import type {
-  Divergence, MetricPoint, NewRun, NewSweep, NewSweepCell, Phase, RunRow, RunStatus, Store,
+  Divergence, MetricPoint, NewRun, NewSweep, NewSweepCell, Phase, RunNote, RunRemoval, RunRow, RunStatus, Store,
   SweepCellRow, SweepCellStatus, SweepRow, SweepStatus,
 } from "./types.ts";
 
@@ -230,6 +230,73 @@ class KyselyStore implements Store {
     if (filter.sweepId !== undefined) q = q.where("sweep_id", "=", filter.sweepId);
     const rows = (await q.orderBy("created_at", "desc").orderBy("id", "desc").execute()).map(toRow);
     return filter.status === undefined ? rows : rows.filter((r) => r.status === filter.status);
+  }
+
+  async tagRun(runId: string, tags: string[]): Promise<void> {
+    await transaction(this.db, async (tx) => {
+      if (!(await tx.selectFrom("runs").select("id").where("id", "=", runId).executeTakeFirst())) throw notFound(runId);
+      const have = new Set((await tx.selectFrom("run_tags").select("tag").where("run_id", "=", runId).execute()).map((r) => r.tag));
+      const add = [...new Set(tags)].filter((t) => !have.has(t));
+      if (add.length) await tx.insertInto("run_tags").values(add.map((tag) => ({ run_id: runId, tag }))).execute();
+    });
+  }
+
+  async untagRun(runId: string, tags: string[]): Promise<void> {
+    if (tags.length) await this.db.deleteFrom("run_tags").where("run_id", "=", runId).where("tag", "in", tags).execute();
+  }
+
+  async tags(runIds?: string[]): Promise<Map<string, string[]>> {
+    if (runIds?.length === 0) return new Map();
+    let q = this.db.selectFrom("run_tags").select(["run_id", "tag"]);
+    if (runIds !== undefined) q = q.where("run_id", "in", runIds);
+    const out = new Map<string, string[]>();
+    for (const r of await q.orderBy("run_id").orderBy("tag").execute()) out.set(r.run_id, [...(out.get(r.run_id) ?? []), r.tag]);
+    return out;
+  }
+
+  async addNote(runId: string, text: string, at = new Date().toISOString()): Promise<RunNote> {
+    await transaction(this.db, async (tx) => {
+      if (!(await tx.selectFrom("runs").select("id").where("id", "=", runId).executeTakeFirst())) throw notFound(runId);
+      const last = await tx.selectFrom("run_notes").select((eb) => eb.fn.max<number | null>("idx").as("m")).where("run_id", "=", runId).executeTakeFirst();
+      await tx.insertInto("run_notes").values({ run_id: runId, idx: Number(last?.m ?? 0) + 1, at, body: text }).execute();
+    });
+    return { at, text };
+  }
+
+  async notes(runId: string): Promise<RunNote[]> {
+    const rows = await this.db.selectFrom("run_notes").select(["at", "body"]).where("run_id", "=", runId).orderBy("idx").execute();
+    return rows.map((r) => ({ at: r.at, text: r.body }));
+  }
+
+  async deleteRuns(runIds: string[], o: { force?: boolean; dryRun?: boolean } = {}): Promise<RunRemoval[]> {
+    return transaction(this.db, async (tx) => {
+      const out: RunRemoval[] = [];
+      for (const runId of [...new Set(runIds)]) {
+        const row = await tx.selectFrom("runs").select(["name", "status", "owner", "heartbeat_at"]).where("id", "=", runId).executeTakeFirst();
+        if (!row) throw notFound(runId);
+        const status = readStatus(row);
+        if (status === "running")
+          throw new EcotoneError("E_STORE", `run ${runId} is being trained by ${describeOwner(row.owner!)}: stop it first`);
+        const cells = (await tx.selectFrom("sweep_cells").select(["sweep_id", "cell_key"]).where("run_id", "=", runId).execute())
+          .map((c) => ({ sweepId: c.sweep_id, cellKey: c.cell_key }));
+        if (cells.length && !o.force)
+          throw new EcotoneError("E_ARGS", `run ${runId} is a cell of sweep ${cells[0]!.sweepId}: --force removes it and sets the cell back to pending`);
+        const count = async (table: "metrics" | "run_tags" | "run_notes" | "run_state") =>
+          Number((await tx.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).where("run_id", "=", runId).executeTakeFirst())?.n ?? 0);
+        out.push({ runId, name: row.name, status, metrics: await count("metrics"), hasState: (await count("run_state")) > 0, tags: await count("run_tags"), notes: await count("run_notes"), cells });
+        if (o.dryRun) continue;
+        const now = new Date().toISOString();
+        for (const c of cells) {
+          await tx.updateTable("sweep_cells").set({ run_id: null, status: "pending", error: null, updated_at: now })
+            .where("sweep_id", "=", c.sweepId).where("cell_key", "=", c.cellKey).execute();
+        }
+        // Explicit rather than by cascade: the same on a store whose foreign keys are not enforced.
+        for (const table of ["metrics", "divergences", "phases", "run_state", "run_tags", "run_notes"] as const)
+          await tx.deleteFrom(table).where("run_id", "=", runId).execute();
+        await tx.deleteFrom("runs").where("id", "=", runId).execute();
+      }
+      return out;
+    });
   }
 
   async metrics(runId: string, opts: { keys?: string[]; fromStep?: number } = {}): Promise<MetricPoint[]> {

@@ -51,6 +51,24 @@ export interface Phase {
   env: string;
 }
 
+/** A timestamped remark on a run (`ecotone note`). */
+export interface RunNote {
+  at: string; // ISO 8601, when it was written
+  text: string;
+}
+
+/** What deleting a run takes with it (`ecotone rm`). */
+export interface RunRemoval {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  metrics: number; // stored metric values
+  hasState: boolean; // a saved training state
+  tags: number;
+  notes: number;
+  cells: { sweepId: string; cellKey: string }[]; // sweep cells whose run it is: unlinked, back to pending
+}
+
 export interface NewRun {
   id: string;
   name: string;
@@ -137,6 +155,22 @@ export interface Store {
   divergences(runId: string): Promise<Divergence[]>;
   /** Schedule segments in order. */
   phases(runId: string): Promise<Phase[]>;
+  /** Add tags to a run (existing ones are kept once); throws E_NOT_FOUND for an unknown run. */
+  tagRun(runId: string, tags: string[]): Promise<void>;
+  /** Remove tags from a run; tags it does not have are ignored. */
+  untagRun(runId: string, tags: string[]): Promise<void>;
+  /** Tags per run id, sorted; all runs when `runIds` is not given (runs without tags are absent). */
+  tags(runIds?: string[]): Promise<Map<string, string[]>>;
+  /** Append a note to a run, stamped now (or `at`); throws E_NOT_FOUND for an unknown run. */
+  addNote(runId: string, text: string, at?: string): Promise<RunNote>;
+  /** A run's notes in the order written. */
+  notes(runId: string): Promise<RunNote[]>;
+  /**
+   * One transaction: delete the runs with their metrics, phases, divergences, state, tags and
+   * notes. Refuses (E_STORE) a run trained by a live process, and (E_ARGS) one that is a sweep
+   * cell's run unless `force`, which sets that cell back to pending. `dryRun` checks and counts only.
+   */
+  deleteRuns(runIds: string[], o?: { force?: boolean; dryRun?: boolean }): Promise<RunRemoval[]>;
   /** Insert the sweep and its cells, keeping whatever already exists (idempotent); true when the sweep is new. */
   createSweep(sweep: NewSweep, cells: NewSweepCell[]): Promise<boolean>;
   /** A sweep by exact id. */

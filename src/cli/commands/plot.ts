@@ -4,6 +4,7 @@ import { extname } from "node:path";
 import { runPanelsSpec, toPng, toSvg } from "../../plots/index.ts";
 import { openStore } from "../../store/index.ts";
 import { EcotoneError } from "../../util/errors.ts";
+import { resolveRunId } from "./_runs.ts";
 import { readingStore, staleNote } from "./_read.ts";
 
 export default async function (runId: string, o: { store: string; out: string }): Promise<void> {
@@ -11,6 +12,7 @@ export default async function (runId: string, o: { store: string; out: string })
   if (ext !== ".svg" && ext !== ".png") throw new EcotoneError("E_ARGS", `plot: -o must end in .svg or .png, got ${o.out}`);
   const store = await openStore(o.store, { readonly: true });
   try {
+    runId = await resolveRunId(store, runId);
     const svg = await readingStore(store, async () => {
       const run = await store.getRun(runId);
       if (!run) throw new EcotoneError("E_NOT_FOUND", `no run with id ${runId}`);

@@ -4,6 +4,7 @@ import { extname } from "node:path";
 import { reportHtml } from "../../report/report.ts";
 import { openStore } from "../../store/index.ts";
 import { EcotoneError } from "../../util/errors.ts";
+import { resolveRunId } from "./_runs.ts";
 import { readingStore, staleNote } from "./_read.ts";
 
 export default async function (id: string, o: { store: string; out: string }): Promise<void> {
@@ -12,6 +13,7 @@ export default async function (id: string, o: { store: string; out: string }): P
   // Read-only: a missing file is not created, and a store in a read-only folder can be read.
   const store = await openStore(o.store, { readonly: true });
   try {
+    id = await resolveRunId(store, id);
     const html = await readingStore(store, () => reportHtml(store, id));
     await writeFile(o.out, html);
     const note = await staleNote(store, id, o.store);

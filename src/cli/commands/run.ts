@@ -2,20 +2,22 @@
 import { dirname, join } from "node:path";
 import { checkBudget } from "../../experiment/budget.ts";
 import { loadSpec, parseSpec } from "../../experiment/load.ts";
+import { applyOverrides } from "../../experiment/overrides.ts";
 import { describeKey } from "../../metrics/live/index.ts";
 import { exportRun, openStore, StoreFault } from "../../store/index.ts";
 import { resumeRun, runExperiment, type RunSummary } from "../../train/run.ts";
 import { EcotoneError } from "../../util/errors.ts";
+import { resolveRunId } from "./_runs.ts";
 import { defaultReporter } from "../reporter.ts";
 
-interface Opts { store: string; seeds?: number; steps?: number; threads?: number; resume?: string; out?: string; json?: boolean; baselines?: boolean; allowLarge?: boolean }
+interface Opts { store: string; set?: string[]; seeds?: number; steps?: number; threads?: number; resume?: string; out?: string; json?: boolean; baselines?: boolean; allowLarge?: boolean }
 
 export default async function (specPath: string | undefined, o: Opts): Promise<void> {
   if (!specPath && !o.resume) throw new EcotoneError("E_ARGS", "run: give a spec file, or --resume <runId>");
-  if (o.resume && (specPath || o.seeds || o.steps || o.baselines))
-    throw new EcotoneError("E_ARGS", "run --resume continues the stored spec: it takes no spec file, --seeds, --steps or --baselines");
+  if (o.resume && (specPath || o.seeds || o.steps || o.baselines || o.set?.length))
+    throw new EcotoneError("E_ARGS", "run --resume continues the stored spec: it takes no spec file, --seeds, --steps or --baselines, nor path=value overrides");
   // Validate everything before the store is touched: a bad spec leaves nothing behind.
-  let spec = specPath && !o.resume ? await loadSpec(specPath) : undefined;
+  let spec = specPath && !o.resume ? applyOverrides(await loadSpec(specPath), o.set ?? [], specPath) : undefined;
   if (spec && (o.seeds || o.steps || o.baselines))
     spec = parseSpec({ ...spec, seeds: o.seeds ?? spec.seeds, train: { ...spec.train, steps: o.steps ?? spec.train.steps }, baselines: o.baselines || spec.baselines }, specPath);
   if (spec) checkBudget(spec, { allowLarge: o.allowLarge, source: specPath });
@@ -45,7 +47,7 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
       [label, started] = [what, false];
     };
     const common = { store, threads: o.threads, signal: ac.signal, onProgress, onStage, allowLarge: o.allowLarge };
-    summary = spec ? await runExperiment(spec, common) : await resumeRun(o.resume!, common);
+    summary = spec ? await runExperiment(spec, common) : await resumeRun(await resolveRunId(store, o.resume!), common);
     reporter.stop();
   } catch (e) {
     reporter.stop();
