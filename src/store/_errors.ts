@@ -1,5 +1,5 @@
-// Internal: what a failed store operation means to the user. SQLite and the file system report a
-// full disk, a read-only file or a damaged one by code; each becomes an E_STORE error that names
+// Internal: what a failed store operation means to the user. SQLite, PostgreSQL and the file system
+// report a full disk, a read-only file, a damaged one or a server out of reach by code; each becomes an E_STORE error that names
 // the cause and what to do, instead of a driver's message (or a stack).
 
 import { EcotoneError } from "../util/errors.ts";
@@ -46,6 +46,22 @@ export function storeError(err: unknown, path: string, when: "open" | "use" = "u
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
     return new StoreFault("busy", `the store ${path} is busy: another process held it for more than 10 s (${msg})`);
   if (when === "open" && code.startsWith("SQLITE_")) return new StoreFault("open", `cannot open store ${path}: ${msg}`);
+  const pg = postgresFault(code, msg, path, doing);
+  if (pg) return pg;
   return err as Error; // anything else is a bug: keep its stack
 }
 
+
+/** PostgreSQL's SQLSTATE codes and the network's, said as a StoreFault; undefined for anything else (a bug). */
+function postgresFault(code: string, msg: string, path: string, doing: string): StoreFault | undefined {
+  if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"].includes(code) || code.startsWith("08") || code.startsWith("57P")
+    || /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(msg))
+    return new StoreFault("io", `${doing} ${path}: the PostgreSQL server cannot be reached (${code ? `${code}: ` : ""}${msg}); check that it runs and the host and port, then resume`);
+  if (code === "28P01" || code === "28000")
+    return new StoreFault("open", `cannot open store ${path}: the server refused the login (${msg}); check the user and password (in the URL, or PGUSER and PGPASSWORD)`);
+  if (code === "3D000") return new StoreFault("open", `cannot open store ${path}: ${msg} (create it first: createdb, or CREATE DATABASE)`);
+  if (code === "53100") return new StoreFault("full", `${doing} ${path}: the database server's disk is full (${msg}); free some space, then resume`);
+  if (code === "25006" || code === "42501")
+    return new StoreFault("readonly", `${doing} ${path}: the server does not let this user write (${msg}); use a user with write access`);
+  return undefined;
+}

@@ -1,15 +1,16 @@
-// Tables of the run store and their migration. Column types are the ones SQLite and PostgreSQL
-// both understand (TEXT ids and ISO timestamps, INTEGER steps, DOUBLE PRECISION values), except
-// for the state blob, whose type is chosen by dialect.
+// Tables of the run store, as queries see them, and their migration (kysely's Migrator over the
+// files in migrations/). Column types are the ones SQLite and PostgreSQL both understand (TEXT ids
+// and ISO timestamps, INTEGER steps, DOUBLE PRECISION values), except for the state blob, whose
+// type is chosen by dialect.
 
-import type { ColumnDefinitionBuilder, Kysely } from "kysely";
+import { Migrator, sql, type Kysely } from "kysely";
 import { EcotoneError } from "../util/errors.ts";
-import { transaction } from "./_tx.ts";
+import { LATEST_VERSION, MIGRATION_NAMES, migrationProvider, versionOf, type SqlDialect } from "./migrations/index.ts";
 
-/** Bump when a table changes; a store written by a newer ecotone is refused. */
-export const SCHEMA_VERSION = 5; // 2: sweeps and sweep_cells; 3: runs.metrics_json; 4: runs.owner, runs.heartbeat_at; 5: run_tags, run_notes
+/** The newest schema version (the last file in migrations/); a store written by a newer ecotone is refused. */
+export const SCHEMA_VERSION = LATEST_VERSION;
 
-export type SqlDialect = "sqlite" | "postgres";
+export type { SqlDialect };
 
 export interface RunsTable {
   id: string;
@@ -29,6 +30,7 @@ export interface RunsTable {
   metrics_json: string; // JSON array of the run's metric descriptors; "[]" for runs stored before version 3
   owner: string | null; // `host/pid/startedAt` of the process training it; null when none (see liveness.ts)
   heartbeat_at: string | null; // ISO 8601, refreshed by the owner
+  keep_states: string | null; // which saved states the run keeps (KeepStates); null: "final" (version 6)
 }
 
 export interface MetricsTable {
@@ -56,7 +58,7 @@ export interface PhasesTable {
 }
 
 export interface RunStateTable {
-  run_id: string;
+  run_id: string; // primary key (run_id, step) since version 6: one state per kept checkpoint
   step: number;
   state: Uint8Array;
 }
@@ -88,6 +90,7 @@ export interface SweepCellsTable {
   status: string;
   error: string | null;
   updated_at: string;
+  worker?: string | null; // version 7: the queue worker that ran it last, `host/pid/name`
 }
 
 export interface RunTagsTable {
@@ -115,141 +118,74 @@ export interface Database {
   run_notes: RunNotesTable;
 }
 
-// Version 3's column, in a fresh table and added to an old one alike; the default fills old rows.
-const metricsJson = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo("[]");
-
-/** The version a store was written with; undefined for a file with no ecotone tables yet. */
+/**
+ * The version a store was written with (meta.schema_version, or the version of a migration it
+ * records that this ecotone lacks, if higher); undefined for a database with no ecotone tables yet.
+ */
 export async function storedVersion(db: Kysely<Database>): Promise<number | undefined> {
-  const tables = await db.introspection.getTables();
-  if (!tables.some((t) => t.name === "meta")) return undefined;
+  const tables = new Set((await db.introspection.getTables({ withInternalKyselyTables: true })).map((t) => t.name));
+  if (!tables.has("meta")) return undefined;
   const row = await db.selectFrom("meta").select("value").where("key", "=", "schema_version").executeTakeFirst();
-  return row === undefined ? undefined : Number(row.value);
+  let version = row === undefined ? undefined : Number(row.value);
+  if (tables.has("kysely_migration")) {
+    const known = new Set(MIGRATION_NAMES);
+    for (const name of await recorded(db)) if (!known.has(name)) version = Math.max(version ?? 0, versionOf(name));
+  }
+  return version;
 }
 
-/** Create missing tables and indexes, record the schema version, refuse newer stores. */
+const recorded = async (db: Kysely<Database>) =>
+  (await (db as unknown as Kysely<{ kysely_migration: { name: string } }>).selectFrom("kysely_migration").select("name").execute()).map((r) => r.name);
+
+const newer = (version: number | string) =>
+  new EcotoneError("E_STORE", `store schema version ${version} is newer than this ecotone's (${SCHEMA_VERSION}): upgrade ecotone`);
+
+/** Any number, the same in every ecotone: the PostgreSQL advisory lock held while migrating. */
+const PG_MIGRATION_LOCK = 0x3c07_0e01;
+
+/**
+ * Bring the store to SCHEMA_VERSION, refusing a newer one. One transaction that first takes the
+ * database's write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so two processes
+ * opening a fresh store at once apply each migration once, and a killed one leaves no half schema.
+ * meta.schema_version, which every ecotone before and after the Migrator reads, stays the version.
+ */
 export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
-  // One transaction, so two processes opening a fresh file at once do not interleave.
-  await transaction(db, async (tx) => {
-    const s = tx.schema;
-    const runRef = "runs.id";
-    await s.createTable("meta").ifNotExists()
-      .addColumn("key", "text", (c) => c.primaryKey())
-      .addColumn("value", "text", (c) => c.notNull())
-      .execute();
-    await s.createTable("runs").ifNotExists()
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("name", "text", (c) => c.notNull())
-      .addColumn("spec_json", "text", (c) => c.notNull())
-      .addColumn("spec_hash", "text", (c) => c.notNull())
-      .addColumn("status", "text", (c) => c.notNull())
-      .addColumn("seeds", "integer", (c) => c.notNull())
-      .addColumn("steps", "integer", (c) => c.notNull())
-      .addColumn("volatility", "double precision", (c) => c.notNull())
-      .addColumn("envs_json", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .addColumn("finished_at", "text")
-      .addColumn("summary_json", "text")
-      .addColumn("sweep_id", "text")
-      .addColumn("last_step", "integer")
-      .addColumn("metrics_json", "text", metricsJson)
-      .addColumn("owner", "text")
-      .addColumn("heartbeat_at", "text")
-      .execute();
-    // Key order (step, key, seed) matches the read order, so metric reads walk the index.
-    await s.createTable("metrics").ifNotExists()
-      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
-      .addColumn("step", "integer", (c) => c.notNull())
-      .addColumn("seed", "integer", (c) => c.notNull())
-      .addColumn("key", "text", (c) => c.notNull())
-      .addColumn("value", "double precision")
-      .addPrimaryKeyConstraint("metrics_pk", ["run_id", "step", "key", "seed"])
-      .execute();
-    await s.createTable("divergences").ifNotExists()
-      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
-      .addColumn("seed", "integer", (c) => c.notNull())
-      .addColumn("step", "integer", (c) => c.notNull())
-      .addColumn("env", "text", (c) => c.notNull())
-      .addColumn("what", "text", (c) => c.notNull())
-      .addPrimaryKeyConstraint("divergences_pk", ["run_id", "seed"])
-      .execute();
-    await s.createTable("phases").ifNotExists()
-      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
-      .addColumn("idx", "integer", (c) => c.notNull())
-      .addColumn("start_step", "integer", (c) => c.notNull())
-      .addColumn("end_step", "integer", (c) => c.notNull())
-      .addColumn("env", "text", (c) => c.notNull())
-      .addPrimaryKeyConstraint("phases_pk", ["run_id", "idx"])
-      .execute();
-    await s.createTable("run_state").ifNotExists()
-      .addColumn("run_id", "text", (c) => c.primaryKey().references(runRef).onDelete("cascade"))
-      .addColumn("step", "integer", (c) => c.notNull())
-      .addColumn("state", dialect === "postgres" ? "bytea" : "blob", (c) => c.notNull())
-      .execute();
-    // Version 2 (additive): sweeps and their cells.
-    await s.createTable("sweeps").ifNotExists()
-      .addColumn("id", "text", (c) => c.primaryKey())
-      .addColumn("name", "text", (c) => c.notNull())
-      .addColumn("spec_json", "text", (c) => c.notNull())
-      .addColumn("hash", "text", (c) => c.notNull())
-      .addColumn("status", "text", (c) => c.notNull())
-      .addColumn("created_at", "text", (c) => c.notNull())
-      .addColumn("finished_at", "text")
-      .addColumn("owner", "text")
-      .addColumn("heartbeat_at", "text")
-      .execute();
-    await s.createTable("sweep_cells").ifNotExists()
-      .addColumn("sweep_id", "text", (c) => c.notNull().references("sweeps.id").onDelete("cascade"))
-      .addColumn("cell_key", "text", (c) => c.notNull())
-      .addColumn("idx", "integer", (c) => c.notNull())
-      .addColumn("params_json", "text", (c) => c.notNull())
-      .addColumn("spec_json", "text", (c) => c.notNull())
-      .addColumn("run_id", "text")
-      .addColumn("status", "text", (c) => c.notNull())
-      .addColumn("error", "text")
-      .addColumn("updated_at", "text", (c) => c.notNull())
-      .addPrimaryKeyConstraint("sweep_cells_pk", ["sweep_id", "cell_key"])
-      .execute();
-    // Version 5 (additive): a run's tags and timestamped notes, gone with the run.
-    await s.createTable("run_tags").ifNotExists()
-      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
-      .addColumn("tag", "text", (c) => c.notNull())
-      .addPrimaryKeyConstraint("run_tags_pk", ["run_id", "tag"])
-      .execute();
-    await s.createTable("run_notes").ifNotExists()
-      .addColumn("run_id", "text", (c) => c.notNull().references(runRef).onDelete("cascade"))
-      .addColumn("idx", "integer", (c) => c.notNull())
-      .addColumn("at", "text", (c) => c.notNull())
-      .addColumn("body", "text", (c) => c.notNull())
-      .addPrimaryKeyConstraint("run_notes_pk", ["run_id", "idx"])
-      .execute();
-    // listRuns sorts by creation and filters by sweep, name or status; one key's curve is read
-    // on its own by the dashboard.
-    const indexes: [string, "runs" | "metrics" | "sweeps" | "sweep_cells" | "run_tags", string[]][] = [
-      ["runs_created_idx", "runs", ["created_at"]],
-      ["runs_sweep_idx", "runs", ["sweep_id", "created_at"]],
-      ["runs_name_idx", "runs", ["name", "created_at"]],
-      ["runs_status_idx", "runs", ["status", "created_at"]],
-      ["metrics_key_idx", "metrics", ["run_id", "key", "step"]],
-      ["sweeps_hash_idx", "sweeps", ["hash", "created_at"]],
-      ["sweep_cells_idx", "sweep_cells", ["sweep_id", "idx"]],
-      ["run_tags_tag_idx", "run_tags", ["tag", "run_id"]],
-    ];
-    for (const [name, table, columns] of indexes) {
-      await s.createIndex(name).ifNotExists().on(table).columns(columns).execute();
-    }
-    const row = await tx.selectFrom("meta").select("value").where("key", "=", "schema_version").executeTakeFirst();
-    if (row === undefined) {
-      await tx.insertInto("meta").values({ key: "schema_version", value: String(SCHEMA_VERSION) }).execute();
-    } else if (Number(row.value) > SCHEMA_VERSION) {
-      throw new EcotoneError("E_STORE", `store schema version ${row.value} is newer than this ecotone's (${SCHEMA_VERSION}): upgrade ecotone`);
-    } else if (Number(row.value) < SCHEMA_VERSION) {
-      // Tables added since (version 2) were created above; columns added since are added here.
-      const has = new Set((await tx.introspection.getTables()).find((t) => t.name === "runs")!.columns.map((c) => c.name));
-      if (!has.has("metrics_json")) await s.alterTable("runs").addColumn("metrics_json", "text", metricsJson).execute();
-      // 4: runs left "running" by an older ecotone have no owner: they read as stale (resumable).
-      if (!has.has("owner")) await s.alterTable("runs").addColumn("owner", "text").execute();
-      if (!has.has("heartbeat_at")) await s.alterTable("runs").addColumn("heartbeat_at", "text").execute();
-      await tx.updateTable("meta").set({ value: String(SCHEMA_VERSION) }).where("key", "=", "schema_version").execute();
+  if ((await storedVersion(db)) === SCHEMA_VERSION) return; // the usual case: no write lock taken
+  await db.connection().execute(async (conn) => {
+    if (dialect === "sqlite") await sql`begin immediate`.execute(conn);
+    else await sql`begin`.execute(conn).then(() => sql`select pg_advisory_xact_lock(${sql.lit(PG_MIGRATION_LOCK)})`.execute(conn));
+    try {
+      const stored = await storedVersion(conn);
+      if (stored !== undefined && stored > SCHEMA_VERSION) throw newer(stored);
+      if (stored !== undefined) await forgetAbove(conn, stored);
+      const migrator = new Migrator({ db: conn, provider: migrationProvider(dialect), disableTransactions: true });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error !== undefined) {
+        const missing = /previously executed migration (\S+) is missing/.exec(String((error as Error).message));
+        if (missing) throw newer(`${versionOf(missing[1]!)} (migration ${missing[1]})`);
+        const failed = results?.find((r) => r.status === "Error")?.migrationName;
+        if (failed && !(error instanceof EcotoneError)) (error as Error).message = `migration ${failed}: ${(error as Error).message}`;
+        throw error;
+      }
+      if (stored !== SCHEMA_VERSION)
+        await conn.insertInto("meta").values({ key: "schema_version", value: String(SCHEMA_VERSION) })
+          .onConflict((oc) => oc.column("key").doUpdateSet({ value: String(SCHEMA_VERSION) })).execute();
+      await sql`commit`.execute(conn);
+    } catch (e) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw e;
     }
   });
+}
+
+/**
+ * Migrations recorded above the version meta holds are forgotten, so they run again (they are
+ * idempotent). meta is the one record every ecotone keeps; this only matters for a store whose
+ * meta was set back by hand (as the upgrade tests do to make an old store).
+ */
+async function forgetAbove(db: Kysely<Database>, version: number): Promise<void> {
+  if (!(await db.introspection.getTables({ withInternalKyselyTables: true })).some((t) => t.name === "kysely_migration")) return;
+  const above = (await recorded(db)).filter((n) => versionOf(n) > version);
+  const raw = db as unknown as Kysely<{ kysely_migration: { name: string } }>;
+  if (above.length) await raw.deleteFrom("kysely_migration").where("name", "in", above).execute();
 }

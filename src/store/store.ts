@@ -1,13 +1,14 @@
 // The Store over any kysely database. Only kysely's query builder is used, in its subset common
 // to SQLite and PostgreSQL, so a PostgresDialect can be plugged in without touching this file.
 
+import { existsSync, statSync } from "node:fs";
 import { sql, type Kysely, type Selectable } from "kysely";
 import { EcotoneError } from "../util/errors.ts";
 import { transaction } from "./_tx.ts";
 import { describeOwner, ownerAlive, processOwner } from "./liveness.ts";
-import type { Database, RunsTable, SweepCellsTable, SweepsTable } from "./schema.ts";
+import type { Database, RunsTable, SqlDialect, SweepCellsTable, SweepsTable } from "./schema.ts";
 import type {
-  Divergence, MetricPoint, NewRun, NewSweep, NewSweepCell, Phase, RunNote, RunRemoval, RunRow, RunStatus, Store,
+  Divergence, KeepStates, MetricPoint, NewRun, NewSweep, NewSweepCell, Phase, RunNote, RunRemoval, RunRow, RunStatus, StateEntry, Store,
   SweepCellRow, SweepCellStatus, SweepRow, SweepStatus,
 } from "./types.ts";
 
@@ -16,9 +17,9 @@ export const MIN_PREFIX = 4;
 // Rows per INSERT: 5 parameters each stays far below SQLite's and PostgreSQL's limits.
 const CHUNK = 500;
 
-/** A Store over an already migrated kysely database; `url` is what the user opened. */
-export function kyselyStore(db: Kysely<Database>, url: string): Store {
-  return new KyselyStore(db, url);
+/** A Store over an already migrated kysely database; `url` is what the user opened (its password redacted). */
+export function kyselyStore(db: Kysely<Database>, url: string, dialect: SqlDialect = "sqlite"): Store {
+  return new KyselyStore(db, url, dialect);
 }
 
 const notFound = (runId: string) => new EcotoneError("E_NOT_FOUND", `no run ${runId}`);
@@ -62,7 +63,17 @@ function toCell(r: Selectable<SweepCellsTable>): SweepCellRow {
   return {
     sweepId: r.sweep_id, key: r.cell_key, idx: r.idx, params: JSON.parse(r.params_json) as Record<string, unknown>,
     specJson: r.spec_json, runId: r.run_id, status: r.status as SweepCellStatus, error: r.error, updatedAt: r.updated_at,
+    worker: r.worker ?? null,
   };
+}
+
+/** finishRun inside a transaction: a run keeping no state ("none") loses it once completed or diverged. */
+async function finishIn(tx: Kysely<Database>, runId: string, status: RunStatus, summary_json: string, finished_at: string): Promise<void> {
+  const res = await tx.updateTable("runs").set({ status, finished_at, summary_json, owner: null, heartbeat_at: null }).where("id", "=", runId).executeTakeFirst();
+  if (res.numUpdatedRows === 0n) throw notFound(runId);
+  if (status !== "completed" && status !== "diverged") return; // failed or interrupted: resumable, the state stays
+  const run = await tx.selectFrom("runs").select("keep_states").where("id", "=", runId).executeTakeFirstOrThrow();
+  if (run.keep_states === "none") await tx.deleteFrom("run_state").where("run_id", "=", runId).execute();
 }
 
 const noCell = (sweepId: string, key: string) => new EcotoneError("E_NOT_FOUND", `no cell ${key} in sweep ${sweepId}`);
@@ -71,6 +82,7 @@ class KyselyStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     readonly url: string,
+    readonly dialect: SqlDialect,
   ) {}
 
   async createRun(run: NewRun): Promise<void> {
@@ -95,6 +107,7 @@ class KyselyStore implements Store {
         metrics_json: JSON.stringify(run.metrics ?? []),
         owner: processOwner(),
         heartbeat_at: now,
+        keep_states: run.keepStates ?? null,
       })
       .onConflict((oc) => oc.column("id").doNothing())
       .executeTakeFirst();
@@ -164,11 +177,10 @@ class KyselyStore implements Store {
       }
       if (state === undefined) return;
       const blob = Buffer.from(state.buffer, state.byteOffset, state.byteLength); // what both drivers bind
-      await tx
-        .insertInto("run_state")
-        .values({ run_id: runId, step, state: blob })
-        .onConflict((oc) => oc.column("run_id").doUpdateSet((eb) => ({ step: eb.ref("excluded.step"), state: eb.ref("excluded.state") })))
-        .execute();
+      // Unless the run keeps every state, only this one stays: the latest is all a resume needs.
+      const run = await tx.selectFrom("runs").select("keep_states").where("id", "=", runId).executeTakeFirstOrThrow();
+      await tx.deleteFrom("run_state").where("run_id", "=", runId).$if(run.keep_states === "every", (q) => q.where("step", "=", step)).execute();
+      await tx.insertInto("run_state").values({ run_id: runId, step, state: blob }).execute();
     });
   }
 
@@ -183,8 +195,10 @@ class KyselyStore implements Store {
     );
   }
 
-  async loadState(runId: string): Promise<{ step: number; state: Uint8Array } | undefined> {
-    const row = await this.db.selectFrom("run_state").select(["step", "state"]).where("run_id", "=", runId).executeTakeFirst();
+  async loadState(runId: string, step?: number): Promise<{ step: number; state: Uint8Array } | undefined> {
+    const row = await this.db.selectFrom("run_state").select(["step", "state"]).where("run_id", "=", runId)
+      .$if(step !== undefined, (q) => q.where("step", "=", step!))
+      .orderBy("step", "desc").limit(1).executeTakeFirst();
     // A plain copy: drivers hand back a Buffer over a shared pool.
     return row && { step: row.step, state: new Uint8Array(row.state) };
   }
@@ -199,8 +213,7 @@ class KyselyStore implements Store {
   async finishRun(runId: string, status: RunStatus, summary: unknown): Promise<void> {
     const summary_json = JSON.stringify(summary ?? null);
     const finished_at = new Date().toISOString();
-    const res = await this.db.updateTable("runs").set({ status, finished_at, summary_json, owner: null, heartbeat_at: null }).where("id", "=", runId).executeTakeFirst();
-    if (res.numUpdatedRows === 0n) throw notFound(runId);
+    await transaction(this.db, (tx) => finishIn(tx, runId, status, summary_json, finished_at));
   }
 
   async getRun(id: string): Promise<RunRow | undefined> {
@@ -391,7 +404,7 @@ class KyselyStore implements Store {
         .where("cell_key", "=", cellKey)
         .executeTakeFirst();
       if (res.numUpdatedRows === 0n) throw noCell(sweepId, cellKey);
-      await new KyselyStore(tx, this.url).createRun({ ...run, sweepId });
+      await new KyselyStore(tx, this.url, this.dialect).createRun({ ...run, sweepId });
     });
   }
 
@@ -406,8 +419,13 @@ class KyselyStore implements Store {
         .where("run_id", "=", runId)
         .executeTakeFirst();
       if (res.numUpdatedRows === 0n) throw new EcotoneError("E_STORE", `run ${runId} is not the run of cell ${cellKey} in sweep ${sweepId}`);
-      await new KyselyStore(tx, this.url).finishRun(runId, status, summary);
+      await finishIn(tx, runId, status, JSON.stringify(summary ?? null), new Date().toISOString());
     });
+  }
+
+  async setCellWorker(sweepId: string, cellKey: string, worker: string): Promise<void> {
+    const res = await this.db.updateTable("sweep_cells").set({ worker }).where("sweep_id", "=", sweepId).where("cell_key", "=", cellKey).executeTakeFirst();
+    if (res.numUpdatedRows === 0n) throw noCell(sweepId, cellKey);
   }
 
   async setCellStatus(sweepId: string, cellKey: string, status: SweepCellStatus, error: string | null = null): Promise<void> {
@@ -420,11 +438,52 @@ class KyselyStore implements Store {
     if (res.numUpdatedRows === 0n) throw noCell(sweepId, cellKey);
   }
 
-  async reclaim(): Promise<void> {
+  async states(): Promise<StateEntry[]> {
+    const rows = await this.db
+      .selectFrom("run_state as s")
+      .leftJoin("runs as r", "r.id", "s.run_id")
+      .select((eb) => ["s.run_id", "s.step", eb.fn<number>("length", ["s.state"]).as("bytes"), "r.id", "r.status", "r.owner", "r.heartbeat_at", "r.keep_states"])
+      .orderBy("s.run_id").orderBy("s.step")
+      .execute();
+    return rows.map((r) => ({
+      runId: r.run_id, step: r.step, bytes: Number(r.bytes),
+      status: r.id === null ? null : readStatus({ status: r.status!, owner: r.owner, heartbeat_at: r.heartbeat_at }),
+      keep: (r.keep_states ?? "final") as KeepStates,
+    }));
+  }
+
+  async deleteStates(entries: { runId: string; step: number }[]): Promise<number> {
+    return transaction(this.db, async (tx) => {
+      let n = 0;
+      for (const e of entries) n += Number((await tx.deleteFrom("run_state").where("run_id", "=", e.runId).where("step", "=", e.step).executeTakeFirst()).numDeletedRows);
+      return n;
+    });
+  }
+
+  async storageBytes(): Promise<number> {
+    if (this.dialect === "postgres") {
+      const tables = ["runs", "metrics", "divergences", "phases", "run_state", "meta", "sweeps", "sweep_cells", "run_tags", "run_notes"];
+      const { rows } = await sql<{ n: string | null }>`select sum(pg_total_relation_size(c.oid)) as n from pg_class c where c.relkind = 'r' and c.relnamespace = current_schema()::regnamespace and c.relname in (${sql.join(tables)})`.execute(this.db);
+      return Number(rows[0]?.n ?? 0);
+    }
+    const pages = await sql<{ n: number }>`select (select page_count from pragma_page_count()) * (select page_size from pragma_page_size()) as n`.execute(this.db);
+    const wal = this.url !== ":memory:" && existsSync(`${this.url}-wal`) ? statSync(`${this.url}-wal`).size : 0;
+    return Number(pages.rows[0]?.n ?? 0) + wal;
+  }
+
+  async compact(): Promise<void> {
+    // PostgreSQL: a plain VACUUM (readers and writers go on) makes the space reusable and gives trailing pages back.
+    if (this.dialect === "postgres") return void (await sql`VACUUM run_state`.execute(this.db));
+    await sql`VACUUM`.execute(this.db);
     await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.db);
   }
 
+  async reclaim(): Promise<void> {
+    if (this.dialect === "sqlite") await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.db);
+  }
+
   async integrity(): Promise<string | null> {
+    if (this.dialect === "postgres") return null; // the server keeps its files sound; there is no quick_check
     const { rows } = await sql<{ quick_check: string }>`PRAGMA quick_check(5)`.execute(this.db);
     const problems = rows.map((r) => String(Object.values(r)[0])).filter((v) => v !== "ok");
     return problems.length === 0 ? null : problems.join("; ").replace(/\*\*\* in database \w+ \*\*\*\s*/g, "").replace(/\s*\n\s*/g, "; ");

@@ -69,6 +69,23 @@ export interface RunRemoval {
   cells: { sweepId: string; cellKey: string }[]; // sweep cells whose run it is: unlinked, back to pending
 }
 
+/**
+ * Which saved training states a run keeps once it finishes (completed or diverged): final, the
+ * last one (the default); none; every, one per checkpoint. While it trains, the latest is always
+ * kept (a resume needs it), and only it, unless every.
+ */
+export type KeepStates = "final" | "none" | "every";
+export const KEEP_STATES: readonly KeepStates[] = ["final", "none", "every"];
+
+/** A saved state as `ecotone gc` sees it. */
+export interface StateEntry {
+  runId: string;
+  step: number;
+  bytes: number;
+  status: RunStatus | null; // null: its run is gone (an orphan)
+  keep: KeepStates; // the run's policy
+}
+
 export interface NewRun {
   id: string;
   name: string;
@@ -81,6 +98,7 @@ export interface NewRun {
   sweepId?: string | null;
   createdAt?: string; // ISO 8601; defaults to now (set it when importing runs)
   metrics?: MetricDescriptor[]; // the run's descriptors, placeholders expanded; default none
+  keepStates?: KeepStates; // default "final"
 }
 
 /** running: someone is (or was, until killed) working on it; failed: finished with failed cells. */
@@ -121,6 +139,7 @@ export interface SweepCellRow extends NewSweepCell {
   status: SweepCellStatus;
   error: string | null; // why it failed
   updatedAt: string; // ISO 8601
+  worker: string | null; // the queue worker that ran it last, `host/pid/name` (null: run by a local sweep)
 }
 
 export interface Store {
@@ -133,15 +152,19 @@ export interface Store {
   heartbeatRun(runId: string): Promise<boolean>;
   /** Replace the run's schedule segments. */
   writePhases(runId: string, phases: Phase[]): Promise<void>;
-  /** One transaction: all points of a checkpoint plus (optionally) the resumable training state; idempotent (re-writing the same step replaces it). */
+  /**
+   * One transaction: all points of a checkpoint plus (optionally) the resumable training state;
+   * idempotent (re-writing the same step replaces it). A new state replaces the run's older ones
+   * unless the run keeps every state (KeepStates).
+   */
   writeCheckpoint(runId: string, step: number, points: MetricPoint[], state?: Uint8Array): Promise<void>;
   /** Record where a seed diverged; idempotent per (run, seed): the first record wins. */
   recordDivergence(runId: string, d: Divergence): Promise<void>;
-  /** The latest saved training state, if any. */
-  loadState(runId: string): Promise<{ step: number; state: Uint8Array } | undefined>;
+  /** The latest saved training state (or the one saved at `step`), if any. */
+  loadState(runId: string, step?: number): Promise<{ step: number; state: Uint8Array } | undefined>;
   /** Change the run's status (e.g. "interrupted" on Ctrl-C); any but "running" releases its owner. */
   setStatus(runId: string, status: RunStatus): Promise<void>;
-  /** Set the final status, finishedAt and the summary JSON; releases the owner. */
+  /** Set the final status, finishedAt and the summary JSON; releases the owner. Completed or diverged, a run keeping no state ("none") loses its states. */
   finishRun(runId: string, status: RunStatus, summary: unknown): Promise<void>;
   /** A run by id or unique id prefix (≥ 4 chars); throws E_ARGS when a prefix is ambiguous. */
   getRun(id: string): Promise<RunRow | undefined>;
@@ -191,6 +214,16 @@ export interface Store {
   finishCellRun(sweepId: string, cellKey: string, runId: string, status: RunStatus, summary: unknown, error?: string | null): Promise<void>;
   /** Set a cell's status (and error) outside a run, e.g. when its process crashed. */
   setCellStatus(sweepId: string, cellKey: string, status: SweepCellStatus, error?: string | null): Promise<void>;
+  /** Record the queue worker (`host/pid/name`) now running a cell. */
+  setCellWorker(sweepId: string, cellKey: string, worker: string): Promise<void>;
+  /** Every saved state, with its size and its run's status and policy (orphans included), by run and step. */
+  states(): Promise<StateEntry[]>;
+  /** Delete saved states; returns how many were deleted. */
+  deleteStates(entries: { runId: string; step: number }[]): Promise<number>;
+  /** The bytes the store takes: SQLite, its pages (plus its write-ahead log); PostgreSQL, its tables with their indexes and TOAST. */
+  storageBytes(): Promise<number>;
+  /** Give freed space back: SQLite VACUUM (rewrites the file; waits for other writers); PostgreSQL, a plain VACUUM of the states (the server reuses the space, and returns what it can). */
+  compact(): Promise<void>;
   /** Make room on a full disk: merge SQLite's write-ahead log into the file and truncate it; best effort. */
   reclaim(): Promise<void>;
   /** The first problems `PRAGMA quick_check` finds, or null when the file is sound. */
