@@ -8,7 +8,7 @@
 //   GET /api/runs/:id/figures          overview tables and compiled figures at the last checkpoint
 //   GET /api/runs/:id/live             Server-Sent Events: a `checkpoint` event per new checkpoint
 //   GET /api/sweeps                    sweeps, newest first
-//   GET /api/sweeps/:id                cells with classes and runs, and the phase diagram
+//   GET /api/sweeps/:id                cells with classes, runs and (queued sweeps) workers, and the phase diagram
 //   GET /api/compare?runs=a,b&keys=k1,k2   runs on the same axes, and the descriptors of every metric they have
 //   GET /api/classes                   the class vocabulary and its colours
 //

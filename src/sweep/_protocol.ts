@@ -24,5 +24,6 @@ export type ToCell = CellJob | { type: "stop" }; // stop: interrupt the current 
 export type FromCell =
   | { type: "ready" }
   | { type: "progress"; key: string; step: number; total: number }
+  | { type: "baselines"; key: string } // the cell's weighted-sum baselines are in the store; its own training begins
   | { type: "done"; key: string; runId: string; status: "completed" | "interrupted" }
   | { type: "error"; key: string; runId?: string; message: string };

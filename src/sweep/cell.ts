@@ -25,7 +25,8 @@ process.on("SIGINT", () => {});
 process.on("SIGTERM", () => {});
 process.on("disconnect", () => process.exit(0));
 
-const store = await openStore(process.argv[2]);
+// The store's URL comes in the environment, not argv: a PostgreSQL password stays out of `ps`.
+const store = await openStore(process.env.ECOTONE_CELL_STORE ?? process.argv[2]);
 let current: AbortController | undefined;
 process.on("message", (m: ToCell) => {
   if (m.type === "stop") current?.abort();
@@ -37,7 +38,14 @@ async function runCell(job: CellJob): Promise<void> {
   const ac = (current = new AbortController());
   let runId = job.resume;
   let last = 0;
+  let main = !job.spec.baselines; // the cell's own training has begun (after its baselines, when it has some)
+  const onStage = (what: string) => {
+    if (what !== job.spec.name || main) return;
+    main = true;
+    send({ type: "baselines", key: job.key }); // they are in the store: the sweep queue's lock on them can go
+  };
   const onProgress = (step: number, total: number) => {
+    if (!main) return; // a baseline's steps are not the cell's
     const now = Date.now();
     if (now - last < 100 && step < total) return; // at most ten messages a second
     last = now;
@@ -45,7 +53,7 @@ async function runCell(job: CellJob): Promise<void> {
   };
   try {
     await loadSpecPlugins(job.spec); // the cell's plugins, registered in this process
-    const opts = { store: cellStore(store, job, (id) => (runId = id)), threads: 1, signal: ac.signal, onProgress, sweepId: job.sweepId, allowLarge: job.allowLarge };
+    const opts = { store: cellStore(store, job, (id) => (runId = id)), threads: 1, signal: ac.signal, onProgress, onStage, sweepId: job.sweepId, allowLarge: job.allowLarge };
     const s = job.resume ? await resumeRun(job.resume, opts) : await runExperiment(job.spec, opts);
     if (s.status === "diverged") send({ type: "error", key: job.key, runId: s.runId, message: DIVERGED }); // its cell is already failed, with this error
     else send({ type: "done", key: job.key, runId: s.runId, status: s.status === "completed" ? "completed" : "interrupted" });

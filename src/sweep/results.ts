@@ -21,6 +21,7 @@ export interface CellResult {
   volatility: number | null; // switches per step of the cell's schedule
   runIds: string[]; // the run that completed the cell (or the one to resume)
   error: string | null; // why the cell failed
+  worker?: string | null; // the queue worker that ran it last, `host/pid/name`; null for a local sweep
 }
 
 export interface SweepResults {
@@ -57,6 +58,7 @@ export async function sweepResults(store: Store, sweepId: string): Promise<Sweep
       volatility: typeof s.volatility === "number" ? s.volatility : run?.volatility ?? null,
       runIds: c.runId === null ? [] : [c.runId],
       error: c.error,
+      worker: c.worker,
     });
   }
   const count = (st: SweepCellStatus) => cells.filter((c) => c.status === st).length;

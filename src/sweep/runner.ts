@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism, hostname } from "node:os";
 import { fileURLToPath } from "node:url";
-import { ownerAlive, type Store, type SweepCellRow, type SweepStatus } from "../store/index.ts";
+import { ownerAlive, type Store, type SweepCellRow, type SweepRow, type SweepStatus } from "../store/index.ts";
 import { baselineSpecs } from "../train/baselines.ts";
 import { specHash } from "../train/plan.ts";
 import { EcotoneError } from "../util/errors.ts";
@@ -34,6 +34,7 @@ export interface CellEvent {
 
 export interface SweepRunOptions {
   store: Store; // a file store: cell processes open it by its url
+  storeUrl?: string; // what cell processes open, when store.url is not it (a PostgreSQL URL is shown with its password redacted)
   workers?: number; // cell processes; default: available cores
   signal?: AbortSignal; // abort = Ctrl-C: running cells are interrupted (resumable), none are started
   onStart?: (info: { total: number; done: number; toRun: number; cells: number; workers: number }) => void; // total, done: steps across cells
@@ -59,15 +60,7 @@ const childEntry = fileURLToPath(new URL("./_child.mjs", import.meta.url));
 export async function runSweep(sweep: Sweep, o: SweepRunOptions): Promise<SweepOutcome> {
   const { store } = o;
   if (store.url === ":memory:") throw new EcotoneError("E_ARGS", "sweep: needs a store file that its cell processes can open, not :memory:");
-  await store.createSweep(
-    { id: sweep.id, name: sweep.name, hash: sweep.hash, specJson: JSON.stringify({ name: sweep.name, source: sweep.source, grid: sweep.grid, zip: sweep.zip, diagram: sweep.diagram, cells: sweep.cells }) },
-    sweep.cells.map((c) => ({ key: c.key, params: c.params, specJson: JSON.stringify(c.spec) })),
-  );
-  const row = (await store.getSweep(sweep.id))!;
-  if (row.hash !== sweep.hash) throw new EcotoneError("E_STORE", `sweep id ${sweep.id} already names a different sweep in ${store.url}`);
-  const stored = new Map((await store.sweepCells(sweep.id)).map((c) => [c.key, c]));
-  const missing = sweep.cells.find((c) => !stored.has(c.key));
-  if (missing) throw new EcotoneError("E_STORE", `sweep ${sweep.id} in ${store.url} lacks cell ${missing.key}`);
+  const { row, stored } = await registerSweep(store, sweep);
 
   const outcome = async (ran = 0, resumed = 0): Promise<SweepOutcome> => {
     const cells = await store.sweepCells(sweep.id);
@@ -103,6 +96,20 @@ export async function runSweep(sweep: Sweep, o: SweepRunOptions): Promise<SweepO
   const out = await outcome(counts.ran, counts.resumed);
   await store.setSweepStatus(sweep.id, out.status);
   return out;
+}
+
+/** Stores the sweep and its cells unless they are there already (the same spec joins its sweep); checks it is the same sweep. */
+export async function registerSweep(store: Store, sweep: Sweep): Promise<{ row: SweepRow; stored: Map<string, SweepCellRow> }> {
+  await store.createSweep(
+    { id: sweep.id, name: sweep.name, hash: sweep.hash, specJson: JSON.stringify({ name: sweep.name, source: sweep.source, grid: sweep.grid, zip: sweep.zip, diagram: sweep.diagram, cells: sweep.cells }) },
+    sweep.cells.map((c) => ({ key: c.key, params: c.params, specJson: JSON.stringify(c.spec) })),
+  );
+  const row = (await store.getSweep(sweep.id))!;
+  if (row.hash !== sweep.hash) throw new EcotoneError("E_STORE", `sweep id ${sweep.id} already names a different sweep in ${store.url}`);
+  const stored = new Map((await store.sweepCells(sweep.id)).map((c) => [c.key, c]));
+  const missing = sweep.cells.find((c) => !stored.has(c.key));
+  if (missing) throw new EcotoneError("E_STORE", `sweep ${sweep.id} in ${store.url} lacks cell ${missing.key}`);
+  return { row, stored };
 }
 
 interface Job { cell: Cell; resume?: string } // resume: the cell's unfinished run
@@ -171,7 +178,7 @@ async function runJobs(sweep: Sweep, jobs: Job[], o: SweepRunOptions): Promise<{
     try {
       for (let job = await take(); job && !o.signal?.aborted; job = await take()) {
         if (proc?.dead) await retire(); // it crashed with its last cell: a fresh process for the next
-        if (!proc) pool.add((proc = new CellProcess(store.url)));
+        if (!proc) pool.add((proc = new CellProcess(o.storeUrl ?? store.url)));
         const key = job.cell.key;
         const msg: CellJob = { type: "cell", sweepId: sweep.id, key, spec: job.cell.spec, resume: job.resume, fault: o.faults?.find((f) => key.includes(f.match)), allowLarge: o.allowLarge };
         const r = await proc.run(msg, (step) => { active.set(key, step); progress(); }, o.signal);
@@ -192,8 +199,8 @@ async function runJobs(sweep: Sweep, jobs: Job[], o: SweepRunOptions): Promise<{
   return { ran, resumed };
 }
 
-/** What a cell needs now: nothing (completed), a resume of its unfinished run, or a fresh run. */
-async function recover(store: Store, sweepId: string, cell: Cell, row: SweepCellRow): Promise<{ cell: Cell; resume?: string } | undefined> {
+/** What a cell needs now: nothing (completed), a resume of its unfinished run, or a fresh run. (The sweep queue's workers decide the same way.) */
+export async function recover(store: Store, sweepId: string, cell: Cell, row: SweepCellRow): Promise<{ cell: Cell; resume?: string } | undefined> {
   if (row.status === "completed") return undefined;
   const run = row.runId === null ? undefined : await store.getRun(row.runId);
   if (run?.status === "completed") {
@@ -206,7 +213,7 @@ async function recover(store: Store, sweepId: string, cell: Cell, row: SweepCell
 }
 
 /** A failed cell: its unfinished run is marked failed too; a run that completed after all wins. */
-async function recordFailure(store: Store, sweepId: string, key: string, why: string): Promise<["completed" | "failed", string | null]> {
+export async function recordFailure(store: Store, sweepId: string, key: string, why: string): Promise<["completed" | "failed", string | null]> {
   const row = (await store.sweepCells(sweepId)).find((c) => c.key === key)!;
   if (row.status === "completed") return ["completed", row.runId];
   const run = row.runId === null ? undefined : await store.getRun(row.runId);
@@ -233,14 +240,14 @@ async function claim(store: Store, sweepId: string, me: string): Promise<void> {
 }
 
 
-type JobResult =
+export type JobResult =
   | { type: "done"; status: "completed" | "interrupted"; runId: string }
   | { type: "error"; message: string }
   | { type: "crashed"; why: string }
   | { type: "not-sent" };
 
 /** One cell process; it runs jobs one at a time until closed, or until it dies. */
-class CellProcess {
+export class CellProcess {
   private readonly proc: ChildProcess;
   private readonly ready: Promise<boolean>;
   private readonly exited: Promise<void>;
@@ -248,10 +255,12 @@ class CellProcess {
   private busy = false;
   dead = false;
   exitWhy = "";
+  get pid(): number | undefined { return this.proc.pid; }
 
   constructor(storeUrl: string) {
     // No stdout: a cell must never write into the sweep's --json output.
-    this.proc = fork(childEntry, [storeUrl], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    // The store's URL in the environment: a database password must not show in `ps`.
+    this.proc = fork(childEntry, [], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"], env: { ...process.env, ECOTONE_CELL_STORE: storeUrl } });
     this.proc.stderr!.on("data", (d: Buffer) => { this.tail = (this.tail + d.toString()).slice(-runnerDefaults.stderrTail); });
     this.exited = new Promise((resolve) => this.proc.once("exit", (code, signal) => {
       this.dead = true;
@@ -266,7 +275,7 @@ class CellProcess {
   }
 
   /** Runs one job; resolves when the cell is done, failed, or its process died. */
-  async run(job: CellJob, onStep: (step: number) => void, signal?: AbortSignal): Promise<JobResult> {
+  async run(job: CellJob, onStep: (step: number) => void, signal?: AbortSignal, onBaselines?: () => void): Promise<JobResult> {
     if (!(await this.ready)) return { type: "crashed", why: this.why() };
     if (signal?.aborted) return { type: "not-sent" };
     this.busy = true;
@@ -276,6 +285,7 @@ class CellProcess {
         onMsg = (m) => {
           if (m.type === "ready" || m.key !== job.key) return;
           if (m.type === "progress") onStep(m.step);
+          else if (m.type === "baselines") onBaselines?.();
           else if (m.type === "done") resolve({ type: "done", status: m.status, runId: m.runId });
           else resolve({ type: "error", message: m.message });
         };

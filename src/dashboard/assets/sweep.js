@@ -17,6 +17,7 @@ export async function sweepPage(root, id, _query, stale) {
   };
   const box = h("div", { class: "plot" });
   const done = sweep.cells.filter((c) => c.runIds.length > 0).flatMap((c) => c.runIds);
+  const queued = sweep.cells.some((c) => c.worker);
   root.append(
     h("h1", {}, sweep.name), h("p", { class: "sub" }, h("code", {}, sweep.sweepId)),
     h("div", { class: "facts" }, h("span", {}, "status", h("b", {}, statusText(sweep.status))), h("span", {}, "cells", h("b", {}, sweep.cells.length)),
@@ -27,9 +28,10 @@ export async function sweepPage(root, id, _query, stale) {
     chosen,
     h("h2", {}, "Cells"),
     done.length > 1 ? h("p", {}, h("a", { href: `#/compare/${done.slice(0, 12).map(encodeURIComponent).join(",")}` }, "compare these runs on the same axes")) : "",
-    table(["cell", ...params, "status", "class", "score [95% CI]", "run", "error"], sweep.cells.map((c) => [
+    // Which machine ran each cell: shown for sweeps spread over queue workers (`ecotone worker`).
+    table(["cell", ...params, "status", "class", "score [95% CI]", "run", ...(queued ? ["worker"] : []), "error"], sweep.cells.map((c) => [
       String(c.index), ...params.map((p) => JSON.stringify(c.params[p])), statusText(c.status), classBadge(c.label),
-      score(c), c.runIds.map((r) => runLink(r)), c.error ?? ""])),
+      score(c), c.runIds.map((r) => runLink(r)), ...(queued ? [c.worker ?? ""] : []), c.error ?? ""])),
   );
   if (diagram.spec) await draw(box, diagram.spec, open);
   return () => release(box);
