@@ -1,12 +1,13 @@
-// A sweep's results (results.ts) written as cells.csv (params as columns: pd.read_csv) and
-// cells.json, plus the phase diagram when the sweep has two or three swept dimensions.
+// A sweep's results (sweep/results.ts) written as cells.csv (params as columns: pd.read_csv) and
+// cells.json, plus the phase diagram when the sweep has two or three swept dimensions: what
+// `ecotone sweep` leaves in its export folder. Its runs' tables: `ecotone export <sweepId>`.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { toPng, toSvg } from "../plots/index.ts";
-import { csvField } from "../store/export.ts";
 import type { Store } from "../store/index.ts";
-import { sweepDiagram } from "./diagram.ts";
-import { cellText, resultsJson, sweepResults, type SweepResults } from "./results.ts";
+import { sweepDiagram } from "../sweep/diagram.ts";
+import { cellText, resultsJson, sweepResults, type SweepResults } from "../sweep/results.ts";
+import { csvField } from "./formats.ts";
 
 const isObj = (v: unknown): v is Record<string, any> => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -17,12 +18,12 @@ function flatten(prefix: string, v: unknown, out: Map<string, unknown>, skip?: (
 }
 
 /**
- * One row per cell: cell (its index), the params (one column each), status, label, score.<class>,
+ * One row per cell: cell (numbered from 1, as the sweep's CLI table), the params (one column each), status, label, score.<class>,
  * ci.<class>.lo/hi, acc.<env>.mean/sd/n, volatility, headline.<metric>.mean/sd, run_ids, error.
  */
 export function cellsCsv(r: SweepResults): string {
   const rows = r.cells.map((c) => {
-    const groups = [new Map<string, unknown>([["cell", c.index]]), new Map(), new Map(), new Map(), new Map(), new Map(), new Map()];
+    const groups = [new Map<string, unknown>([["cell", c.index + 1]]), new Map(), new Map(), new Map(), new Map(), new Map(), new Map()];
     for (const p of [...r.grid, ...r.zip]) groups[0]!.set(p, c.params[p]);
     groups[1]!.set("status", c.status).set("label", c.label);
     flatten("score", c.scores, groups[2]!);
