@@ -3,6 +3,7 @@
 // these), and the random streams. Never exported from the barrel.
 import { grad, jit, jvp, numpy as np, tree, valueAndGrad, type JsTree, type JsTreeDef } from "@jax-js/jax";
 import { EcotoneError } from "../util/errors.ts";
+import { mean as meanOf, sd } from "../util/stats.ts";
 
 /** A pytree of float32 arrays: the parameters of a user model, or a direction in their space. */
 export type Params = JsTree<np.Array>;
@@ -75,13 +76,8 @@ export const norm = (a: Float32Array): number => Math.sqrt(dot(a, a));
 
 /** Mean and sample standard deviation (n − 1), in float64. */
 export function meanStd(xs: ArrayLike<number>): { mean: number; std: number } {
-  const n = xs.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += xs[i]!;
-  const mean = s / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (xs[i]! - mean) ** 2;
-  return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0 };
+  const mean = meanOf(xs);
+  return { mean, std: xs.length > 1 ? sd(xs, mean) : 0 };
 }
 
 /** Throw a numerical failure that says where it happened. */

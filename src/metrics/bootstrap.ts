@@ -1,6 +1,7 @@
 // Spread over seeds: summaries and percentile bootstrap confidence intervals (Efron & Tibshirani 1993).
 
 import { Rng, STREAM } from "../util/rng.ts";
+import { mean, sd } from "../util/stats.ts";
 
 export interface Summary {
   mean: number; // NaN when n = 0
@@ -27,9 +28,8 @@ export function summarise(values: ArrayLike<number>): Summary {
   const xs = Array.from(values).filter((v) => !Number.isNaN(v));
   const n = xs.length;
   if (n === 0) return { mean: NaN, sd: NaN, n };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const sd = n === 1 ? 0 : Math.sqrt(xs.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  return { mean, sd, n };
+  const m = mean(xs);
+  return { mean: m, sd: sd(xs, m), n };
 }
 
 /** Linear-interpolated quantile of sorted values (type 7, as R and numpy default). */

@@ -4,6 +4,7 @@
 // says where each env's training lies among the rows, which generalises the definitions to
 // checkpoint rows and to cyclic schedules, where an env is trained again later: the live metrics
 // (timeline.ts) are these functions on the checkpoint matrix so far. With T rows, "now" = row T−1.
+import { mean } from "../util/stats.ts";
 
 export type Matrix = readonly (readonly number[])[];
 
@@ -43,7 +44,6 @@ function rowsOf(P: Matrix, rows?: readonly number[] | EnvRows): { T: number; K: 
   return { T, K, learnedAt, endedAt, current };
 }
 
-const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const at = (P: Matrix, t: number, k: number) => P[t]![k]!;
 const envs = (K: number, keep: (k: number) => boolean) => Array.from({ length: K }, (_, k) => k).filter(keep);
 

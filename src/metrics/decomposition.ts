@@ -7,6 +7,7 @@
 // that it is the same functional as conditionality, on the same scale, and O(T) not O(T²); a
 // model alternating between two policies for equal time has churn = JS(policy A, policy B).
 
+import { mean as average } from "../util/stats.ts";
 import { expectShape } from "./_shape.ts";
 import { slices, type Flat } from "./layout.ts";
 import { jsMany } from "./divergence.ts";
@@ -94,7 +95,7 @@ export function decompose(window: Flat | readonly Flat[], targets: Flat, dims: W
     generalism: totalNorm.map((v) => Math.min(1, Math.max(0, 1 - v))),
   };
   const mean = Object.fromEntries(
-    DECOMPOSITION_KEYS.map((k) => [k, perSeed[k].reduce((a, b) => a + b, 0) / S]),
+    DECOMPOSITION_KEYS.map((k) => [k, average(perSeed[k])]), // over the S seeds
   ) as Record<DecompositionKey, number>;
   return { targetDivergence: target, perSeed, mean };
 }

@@ -2,6 +2,7 @@
 // switches, and how long does the model take to get back to it when its environment returns?
 // Measured at checkpoint resolution from one seed's accuracy timeline.
 import type { Phase } from "../schedules/schedule.ts";
+import { mean } from "../util/stats.ts";
 import type { Timeline } from "./timeline.ts";
 
 export const maturityDefaults = {
@@ -39,7 +40,6 @@ export function maturityNow(t: Timeline, phases: Phase[], envs: string[], specia
       if (back >= 0) recover.push(t.steps[back]! - p.start);
       else unrecovered++;
     });
-    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
     out[`mature/level:${name}`] = mean(levels);
     out[`mature/recover:${name}`] = mean(recover);
     out[`mature/unrecovered:${name}`] = mine.length > 1 ? unrecovered : NaN;

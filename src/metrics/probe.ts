@@ -3,6 +3,7 @@
 // ordinal code (one unit = env id, E > 2) that a softmax probe separates, and such codes occur.
 // Fit by full-batch Nesterov gradient descent from zero: deterministic, no data-order randomness.
 
+import { mean as average } from "../util/stats.ts";
 import { expectLabels, expectShape } from "./_shape.ts";
 import { slices, type Flat } from "./layout.ts";
 
@@ -166,7 +167,7 @@ export function ldaDecodability(x: ArrayLike<number>, labels: ArrayLike<number>,
   }
   for (let e = 0; e < nEnv; e++) for (let h = 0; h < H; h++) mean[e * H + h]! /= Math.max(count[e]!, 1);
   for (const i of train) for (let h = 0; h < H; h++) variance[h]! += (x[i * H + h]! - mean[labels[i]! * H + h]!) ** 2 / train.length;
-  const floor = 1e-6 * (variance.reduce((a, b) => a + b, 0) / H) + 1e-12; // units with no spread still count, barely
+  const floor = 1e-6 * average(variance) + 1e-12; // units with no spread still count, barely
   let hits = 0;
   for (const i of test) {
     let best = 0, bestD = Infinity;

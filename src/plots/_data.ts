@@ -4,6 +4,7 @@
 
 import type { MetricPoint } from "../store/types.ts";
 import { naturalCompare } from "../util/order.ts";
+import { mean, sd } from "../util/stats.ts";
 
 /** Summary over seeds of one metric key at one checkpoint step. */
 export interface SeedStat {
@@ -75,10 +76,8 @@ export function seedStats(points: readonly MetricPoint[], keys: readonly string[
   const rows: SeedStat[] = [];
   for (const [id, { key, step }] of where) {
     const vs = perSeed.get(id) ?? [aggregate.get(id)!];
-    const n = vs.length;
-    const mean = vs.reduce((s, v) => s + v, 0) / n;
-    const ss = vs.reduce((s, v) => s + (v - mean) ** 2, 0);
-    rows.push({ key, step, mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min: Math.min(...vs), max: Math.max(...vs), n });
+    const n = vs.length, m = mean(vs);
+    rows.push({ key, step, mean: m, sd: n > 1 ? sd(vs, m) : 0, min: Math.min(...vs), max: Math.max(...vs), n });
   }
   return rows.sort((a, b) => order.get(a.key)! - order.get(b.key)! || a.step - b.step);
 }

@@ -108,6 +108,9 @@ export interface PhaseDiagramOptions {
   digits?: number; // decimals of scores and CIs in the cells (default 2)
 }
 
+/** A text's width as vega estimates it without a canvas (0.8 em a character), above the width drawn. */
+const textWidth = (text: string, fontSize: number) => 0.8 * fontSize * text.length;
+
 /** Params as axis categories: numbers ascending numerically, strings in natural order. */
 function ordered(values: Iterable<number | string>): string[] {
   const vs = [...new Set(values)];
@@ -155,12 +158,15 @@ export function phaseDiagramSpec(cells: readonly DiagramCell[], opts: PhaseDiagr
   });
   const xs = ordered(cells.map((c) => c.params[opts.x]!));
   const ys = ordered(cells.map((c) => c.params[opts.y]!)).reverse(); // largest at the top
+  const xTitle = opts.xTitle ?? opts.x;
+  // Faceted, the x title is drawn once under all the panels (the facet header's title): repeated
+  // under each, a title wider than its panel (a quick sweep has few x values) runs into the next one's.
   const cell: Layer = {
     layer: [
       {
         mark: { type: "rect", stroke: "white", strokeWidth: 2 },
         encoding: {
-          x: { field: "x", type: "ordinal", sort: xs, scale: { domain: xs }, title: opts.xTitle ?? opts.x, axis: { labelAngle: 0 } },
+          x: { field: "x", type: "ordinal", sort: xs, scale: { domain: xs }, title: opts.facet === undefined ? xTitle : null, axis: { labelAngle: 0 } },
           y: { field: "y", type: "ordinal", sort: ys, scale: { domain: ys }, title: opts.yTitle ?? opts.y },
           color: {
             field: "label", type: "nominal",
@@ -184,12 +190,19 @@ export function phaseDiagramSpec(cells: readonly DiagramCell[], opts: PhaseDiagr
   const top = { $schema: SCHEMA, config: THEME, ...(opts.title ? { title: opts.title } : {}), data: { values: rows } };
   if (opts.facet === undefined) return { ...top, ...size, ...cell };
   const facets = ordered(cells.map((c) => c.params[opts.facet!]!));
+  const header = (v: string) => `${opts.facetTitle ?? opts.facet} = ${v}`;
+  // A panel at least as wide as its header, so that neighbouring headers never meet (few x values).
+  const widest = Math.max(...facets.map((f) => textWidth(header(f), THEME.header!.labelFontSize as number)));
+  size.width.step = Math.max(size.width.step, Math.ceil(widest / xs.length));
   return {
     ...top,
     facet: {
       column: {
         field: "facet", type: "ordinal", sort: facets,
-        header: { title: null, labelExpr: `${JSON.stringify(`${opts.facetTitle ?? opts.facet} = `)} + datum.value`, labelFontWeight: "bold" },
+        header: {
+          title: xTitle, titleOrient: "bottom", titleFontSize: THEME.axis!.titleFontSize, titlePadding: 4, // as an axis title
+          labelOrient: "top", labelExpr: `${JSON.stringify(header(""))} + datum.value`, labelFontWeight: "bold",
+        },
       },
     },
     spec: { ...size, ...cell },

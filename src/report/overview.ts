@@ -8,6 +8,7 @@ import { accuracyKey, classKeys, rewardKey } from "../metrics/live/index.ts";
 import { describeKeys, isDescribed } from "../plots/index.ts";
 import type { MetricPoint, RunRow } from "../store/types.ts";
 import { naturalCompare } from "../util/order.ts";
+import { mean, sd } from "../util/stats.ts";
 
 /** Mean and sample sd over seeds; null when no seed has a finite value. */
 export interface Stat {
@@ -36,9 +37,8 @@ export function stat(values: readonly (number | null)[]): Stat {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
   const n = xs.length;
   if (n === 0) return { mean: null, sd: null, n };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const sd = n > 1 ? Math.sqrt(xs.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, sd, n };
+  const m = mean(xs);
+  return { mean: m, sd: sd(xs, m), n };
 }
 
 /** Per-seed values (seed ≥ 0) and run-level ones (seed -1) of the points at one step, by key. */

@@ -5,6 +5,7 @@
 import { parseSpec } from "../experiment/load.ts";
 import type { ExperimentSpec } from "../experiment/schema.ts";
 import { EcotoneError } from "../util/errors.ts";
+import { finite, mean as meanOf } from "../util/stats.ts";
 import { ensureRun, layoutOf, type StudyOptions } from "./runs.ts";
 import { seedSpread } from "./spread.ts";
 import { studyBase } from "./perturb.ts";
@@ -69,7 +70,7 @@ export async function stabilityMap(input: ExperimentSpec, o: MapOptions): Promis
   for (const m of momenta) if (!(m >= 0 && m < 1)) throw new EcotoneError("E_ARGS", `map: momenta must be in [0, 1), got ${m}`);
   const { plan, layout, labels } = layoutOf(base);
   const cells: MapCell[] = [];
-  const mean = (xs: number[]) => { const f = xs.filter(Number.isFinite); return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN; };
+  const mean = (xs: number[]) => meanOf(finite(xs));
   for (const momentum of momenta)
     for (const lr of lrs) {
       const spec = parseSpec({ ...base, name: `${base.name}/map:lr=${lr},momentum=${momentum}`, train: { ...base.train, lr, momentum } });

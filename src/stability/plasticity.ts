@@ -12,6 +12,7 @@ import { deadFraction, effectiveRankFast, meanAbsWeight } from "../metrics/live/
 import { initOptState, update, type OptimConfig, type OptState } from "../train/optim.ts";
 import { EcotoneError } from "../util/errors.ts";
 import { Rng } from "../util/rng.ts";
+import { mean } from "../util/stats.ts";
 import { withDefaults } from "./_options.ts";
 
 export const scrDefaults = {
@@ -317,7 +318,6 @@ export function plasticityStudy(opts: ScrOptions = {}, o: { variants?: typeof pl
   return { options, variants, seconds: (performance.now() - t0) / 1000 };
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Means over seeds of the first and last quarter's online MSE and of the last measurement. */
 export function summarise(c: ScrCurves): PlasticityVariant["summary"] {

@@ -1,5 +1,6 @@
 // The trainer's knobs and their defaults.
 import { z } from "zod";
+import { envTrainSchema, lrScheduleSchema } from "./lr.ts";
 
 export const trainDefaults = {
   optimizer: "adam" as "sgd" | "momentum" | "adam", // update rule
@@ -16,6 +17,11 @@ export const trainDefaults = {
   dataset: 0, // training examples per environment: 0 = a fresh draw every step (infinite data), N = a fixed pool of N
   bootstrap: false, // with a finite dataset: each seed trains on its own bootstrap resample of the pool
   divergeAbove: 10, // a seed whose mean training loss between checkpoints is above this many times chance (log classes) at two checkpoints in a row, and rising, has diverged; 0 = only a non-finite loss
+  // Optional keys (absent from a spec that leaves them out, so its hash and results stay as they were):
+  // lrSchedule: { kind: constant | cosine | linear, warmup, final, perPhase } (src/train/lr.ts; absent: constant lr)
+  gradClip: 0, // clip each seed's gradient to this global L2 norm before the update; 0 = off
+  // perEnv: { <env>: { lr, lrSchedule, gradClip } }: an environment's own values on the steps it trains
+  earlyStop: "never" as "never" | "allDiverged", // allDiverged: end the run (status diverged) as soon as every seed has diverged
 };
 
 export const trainSchema = z.strictObject({
@@ -33,5 +39,10 @@ export const trainSchema = z.strictObject({
   dataset: z.int().min(0).default(trainDefaults.dataset),
   bootstrap: z.boolean().default(trainDefaults.bootstrap),
   divergeAbove: z.number().min(0).default(trainDefaults.divergeAbove),
+  lrSchedule: lrScheduleSchema.optional(),
+  gradClip: z.number().min(0).optional(),
+  perEnv: z.record(z.string(), envTrainSchema).optional(),
+  earlyStop: z.enum(["never", "allDiverged"]).optional(),
+  engine: z.enum(["auto", "fused", "jax"]).optional(), // who trains: the fused Wasm kernel or the jitted jax-js step (src/train/fused.ts; absent: auto)
 });
 export type TrainSpec = z.infer<typeof trainSchema>;
