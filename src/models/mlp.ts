@@ -134,8 +134,12 @@ export class Mlp implements Model<Params> {
 
   /** Norm of each last-layer unit's outgoing weights, [S, width_last] (attribution). */
   readoutNorm(p: Params): Float32Array {
-    const head = p.head.w.ref.dataSync() as Float32Array; // [S, H, heads·C]
-    const S = p.head.w.shape[0]!, H = this.hidden[this.hidden.length - 1]!, K = head.length / (S * H);
+    return this.headNorm(p.head.w.ref.dataSync() as Float32Array, p.head.w.shape[0]!);
+  }
+
+  /** readoutNorm from the head's weights as host numbers, [S, H, heads·C] (the fused engine holds them so). */
+  headNorm(head: Float32Array, S: number): Float32Array {
+    const H = this.hidden[this.hidden.length - 1]!, K = head.length / (S * H);
     const norm = new Float32Array(S * H);
     for (let i = 0; i < S * H; i++) {
       let n = 0;

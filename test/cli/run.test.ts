@@ -107,11 +107,12 @@ describe("ecotone run", () => {
 });
 
 describe("ecotone bench", () => {
-  it("--json prints model-steps/s and GFLOP/s per row", () => {
+  it("--json prints model-steps/s and GFLOP/s per row, for each engine", () => {
     const r = ecotone("bench", "--json", "--seeds", "2", "--threads", "1,2", "--seconds", "1");
     assert.equal(r.status, 0, r.stderr);
     const { results } = JSON.parse(r.stdout);
-    assert.deepEqual(results.map((x: any) => [x.seeds, x.threads]), [[2, 1], [2, 2]]);
+    const rows = results.map((x: any) => `${x.engine} ${x.seeds}×${x.threads}`).sort();
+    assert.deepEqual(rows, ["fused 2×1", "fused 2×2", "jax 2×1", "jax 2×2"]);
     for (const x of results) assert.ok(x.modelStepsPerSec > 0 && x.gflops > 0);
   });
 });

@@ -19,6 +19,7 @@ export const CASES: Case[] = [
   { name: "generalist", file: "examples/generalist.yaml", over: { seeds: 4, train: { steps: 200 } } },
   { name: "conditional", file: "examples/conditional.yaml", over: { seeds: 4, train: { steps: 200 } } },
   { name: "churn", file: "examples/churn.yaml", over: { seeds: 4, train: { steps: 200 } } },
+  { name: "transformer", file: "examples/transformer.yaml", over: { seeds: 2, train: { steps: 100, probes: 32 } } }, // the sequence path: token world, transformer, reward on completions
   {
     name: "coverage", over: {
       name: "coverage", seeds: 3, baselines: true,

@@ -18,7 +18,7 @@ describe("a run whose process was killed (kill -9)", () => {
   it("is stale in the store, the dashboard and the report; a second trainer is refused; --resume takes it over", { timeout: 90_000 }, async () => {
     const cwd = dir();
     const db = join(cwd, "runs.db");
-    const first = ecotoneBg(cwd, ["run", specFile(cwd, "long", spec("long", 2500)), "--store", db, "--threads", "1"]);
+    const first = ecotoneBg(cwd, ["run", specFile(cwd, "long", spec("long", 2500, ", engine: jax")), "--store", db, "--threads", "1"]);
     let id = "";
     await until("the first checkpoints", async () => existsSync(db) && peek(db, async (s) => {
       const run = (await s.listRuns())[0];
