@@ -7,7 +7,9 @@ import type { ExperimentSpec } from "../experiment/schema.ts";
 import { metrics, runDescriptors } from "../metrics/live/index.ts";
 import { PANELS } from "../plots/index.ts";
 import { specHash, type RunPlan } from "../train/plan.ts";
+import { finite, mean as meanOf, sd as sdOf } from "../util/stats.ts";
 import { withDefaults } from "./_options.ts";
+import { type CertifiedSpread, certifySpread } from "./disagree.ts";
 import { DIMENSIONS, type Dimension, type PerturbOptions, planDimension, studyBase } from "./perturb.ts";
 import { ensureRun, layoutOf, type StudyOptions, type TrainedRun } from "./runs.ts";
 import { type PairStats, accuracy, alive, matchedSpread, seedSpread } from "./spread.ts";
@@ -19,6 +21,7 @@ export const stabilityDefaults = {
 
 export interface StabilityOptions extends StudyOptions, PerturbOptions, Partial<typeof stabilityDefaults> {
   perturb?: Dimension[]; // default: all of seed, data, lr, momentum
+  certify?: { nodes?: number }; // add the certified column: a bound on KL over the probes' box for every matched pair
 }
 
 export interface Dispersion {
@@ -38,6 +41,7 @@ export interface DimensionReport {
   classAgreement: number; // fraction of variant pairs with the same class label
   metrics: Record<string, Dispersion>;
   pathDependence: { accGapIn: number; disagreeIn: number; disagreeOff: number; jsIn: number; jsOff: number; flagged: boolean } | null;
+  certified?: CertifiedSpread; // with `certify`
 }
 
 export interface StabilityReport {
@@ -56,14 +60,8 @@ function keyMetrics(plan: RunPlan): string[] {
   return [PANELS.accuracy, PANELS.loss, PANELS.behaviour, PANELS.classes].flatMap((p) => ds.filter((d) => d.panel === p).map((d) => d.key));
 }
 
-const mean = (xs: number[]) => {
-  const f = xs.filter(Number.isFinite);
-  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
-};
-const sd = (xs: number[]) => {
-  const f = xs.filter(Number.isFinite), m = mean(f);
-  return f.length > 1 ? Math.sqrt(f.reduce((a, v) => a + (v - m) ** 2, 0) / (f.length - 1)) : f.length ? 0 : NaN;
-};
+const mean = (xs: number[]) => meanOf(finite(xs)); // over the finite values (a diverged seed's NaN left out)
+const sd = (xs: number[]) => sdOf(finite(xs));
 
 export async function stabilityReport(input: ExperimentSpec, o: StabilityOptions): Promise<StabilityReport> {
   const o2 = withDefaults(stabilityDefaults, o);
@@ -114,6 +112,7 @@ export async function stabilityReport(input: ExperimentSpec, o: StabilityOptions
       js: novel.length ? (layout.T * stats.jsIn + novel.length * stats.jsOff) / layout.E : stats.jsIn,
       classAgreement: same / total, metrics,
       pathDependence: { accGapIn: stats.accGapIn, disagreeIn, disagreeOff, jsIn: stats.jsIn, jsOff: stats.jsOff, flagged },
+      ...(o.certify ? { certified: await certifySpread(o.store, runs.map((r) => r.runId), o.certify) } : {}),
     });
   }
   const ranked = reports.filter((r) => r.distance && Number.isFinite(r.js)).sort((a, b) => b.js - a.js); // NaN: every member diverged
