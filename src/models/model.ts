@@ -21,9 +21,11 @@ export interface ApplyOptions {
 }
 
 export interface ApplyResult {
-  logits: np.Array; // [S, B, C]
+  /** [S, B, C]; a sequence model (e.g. the transformer) returns next-token logits at every position, [S, B, T, V]. */
+  logits: np.Array;
   penalty?: np.Array; // [S] regulariser added to every example's loss (e.g. an L1 activation penalty)
-  hidden: np.Array[]; // with keepHidden: per representation [S, B, width]
+  hidden: np.Array[]; // with keepHidden: per representation [S, B, width] (a sequence model: [S, B, T, width])
+  attention?: np.Array[]; // with keepHidden, models with attention: per layer [S, B, H, T, T] attention probabilities
 }
 
 export interface Model<P = any> {
