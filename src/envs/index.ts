@@ -3,11 +3,13 @@
 import { Registry } from "../components/registry.ts";
 import { lmsk } from "./lmsk.ts";
 import { teacher } from "./teacher.ts";
+import { tokens } from "./tokens.ts";
 import type { WorldDef } from "./world.ts";
 
-export type { ProbeSet, World, WorldDef, WorldFacts } from "./world.ts";
+export type { ProbeSet, SequenceLayout, World, WorldDef, WorldFacts } from "./world.ts";
 export { defineWorld } from "./world.ts";
 
 export const worlds = new Registry<WorldDef>("world");
 worlds.add(teacher);
 worlds.add(lmsk);
+worlds.add(tokens);

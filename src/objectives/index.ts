@@ -8,7 +8,7 @@ import { preference } from "./preference.ts";
 import { reward } from "./reward.ts";
 import { sft } from "./sft.ts";
 
-export type { FillContext, LossContext, ObjectiveDef, TensorKind } from "./objective.ts";
+export type { FillContext, LossContext, ObjectiveDef, SequenceContext, TensorKind } from "./objective.ts";
 export { defineObjective } from "./objective.ts";
 export { sftLoss } from "./sft.ts";
 export { rewardLoss } from "./reward.ts";

@@ -24,6 +24,25 @@ export interface FillContext<Config> {
   t: Record<string, Float32Array>; // this objective's class tensors, [S·B·C], zeroed each step
   rng: Rng; // the seed's data stream at this step (shared with sampling: draw in a fixed order)
   noise: Rng; // the seed's policy-noise stream at this step (e.g. sampling an action)
+  pos?: number; // a sequence world: the completion token (0 … L−1) whose rows these are, filled in order
+}
+
+/**
+ * On a sequence world (World.sequence) the loss also reads this. Every "class" tensor, `logits`,
+ * `logp` and `refLogp` are then [S, B, L, C], one row per completion token (the logits at the
+ * positions that predict them, under teacher forcing), and a loss may return [S, B, L]: the step
+ * sums it over the completion.
+ */
+export interface SequenceContext {
+  prompt: number; // P: prompt tokens
+  completion: number; // L: completion tokens
+  x(): np.Array; // [S, B, P + L] the batch's tokens: the prompt and the (noisy) teacher completion
+  /** The policy's logits at the completion positions of other tokens x [S, B, P + L] → [S, B, L, C] (consumes x). */
+  forward(x: np.Array): np.Array;
+  /** The same for the reference policy (objectives with `reference`). */
+  refForward(x: np.Array): np.Array;
+  /** [S, B, P + L]: the batch's prompts with completions sampled autoregressively from the policy, token l = argmax(logits + gumbel[:, :, l]) (no gradient; consumes gumbel [S, B, L, C]). */
+  sample(gumbel: np.Array): np.Array;
 }
 
 /** What the loss reads. Getters hand out a new reference each call (jax-js arrays are consumed). */
@@ -33,6 +52,7 @@ export interface LossContext {
   refLogp(): np.Array; // [S, B, C] the reference policy's log-probabilities (objectives with `reference`)
   mask(): np.Array; // [1, B] 1 where the example carries this objective
   t: Record<string, np.Array>; // this objective's tensors, owned by the loss: use each once
+  seq?: SequenceContext; // present on a sequence world
 }
 
 export interface ObjectiveDef<Config extends { kind: string } = any> extends Component {

@@ -36,6 +36,7 @@ export function member(p: Params, s: number): MemberParams {
  * Member `s` of a trainer's ensemble, as it stands now (a copy: training on does not change it).
  */
 export function memberOf(t: ShardTrainer, s: number): MemberParams {
+  archOf(t.plan); // refuses a model without a member view (a transformer) with a clear message
   return member(ensembleParams(t), t.seeds.indexOf(s) >= 0 ? t.seeds.indexOf(s) : badSeed(t, s));
 }
 

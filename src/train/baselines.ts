@@ -11,6 +11,7 @@ import { EcotoneError } from "../util/errors.ts";
 import { makePlan, specHash } from "./plan.ts";
 import type { RunOptions, RunSummary } from "./summary.ts";
 import { ShardTrainer, type Reference } from "./shard.ts";
+import { unpackState } from "./state.ts";
 
 export interface BaselineSpecs {
   mixture: ExperimentSpec;
@@ -91,7 +92,7 @@ export async function loadModels(store: Store, runId: string): Promise<{ trainer
   if (!saved) throw new EcotoneError("E_STORE", `run ${row.id} has no saved models`);
   const trainer = new ShardTrainer(makePlan(spec), Array.from({ length: spec.seeds }, (_, g) => g));
   const blob = saved.state;
-  trainer.restore(new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)), saved.step);
+  trainer.restore(unpackState(blob), saved.step);
   return { trainer, spec, step: saved.step };
 }
 

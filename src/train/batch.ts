@@ -6,6 +6,13 @@ import { Rng, STREAM } from "../util/rng.ts";
 import type { RunPlan } from "./plan.ts";
 import type { ObjectiveBatch, StepBatch } from "./step.ts";
 
+/** One step's batch as host arrays: x [S·B·D]; per objective kind its mask [B] and tensors ("class" [S·B·C], "example" [B]). */
+export interface RawBatch {
+  x: Float32Array;
+  assign: Int32Array; // [B] environment of each example
+  obj: Record<string, { mask: Float32Array; t: Record<string, Float32Array> }>;
+}
+
 export class BatchBuilder {
   private readonly S: number;
   private readonly B: number;
@@ -13,7 +20,8 @@ export class BatchBuilder {
   private readonly D: number;
   private readonly assign: Int32Array;
   private readonly x: Float32Array;
-  private readonly bufs = new Map<string, Record<string, Float32Array>>(); // per objective kind: its class tensors [S·B·C]
+  private readonly bufs = new Map<string, Record<string, Float32Array>>(); // per objective kind: its class tensors [S·B·C] (sequence worlds [S·B·L·C])
+  private readonly L: number; // rows per example in the class tensors: completion tokens (1: one answer per input)
   private pools: { x: Float32Array; y: Int32Array }[] | undefined; // finite dataset: per env, fixed examples with fixed (noisy) labels
   private boot = new Map<string, Int32Array>(); // per (seed, env): bootstrap resample of the pool's indices
 
@@ -24,8 +32,9 @@ export class BatchBuilder {
     this.D = plan.world.inputDim;
     this.assign = new Int32Array(this.B);
     this.x = new Float32Array(this.S * this.B * this.D);
+    this.L = plan.world.sequence?.completion ?? 1;
     for (const d of plan.kinds)
-      this.bufs.set(d.kind, Object.fromEntries(Object.entries(d.tensors).filter(([, k]) => k === "class").map(([name]) => [name, new Float32Array(this.S * this.B * this.C)])));
+      this.bufs.set(d.kind, Object.fromEntries(Object.entries(d.tensors).filter(([, k]) => k === "class").map(([name]) => [name, new Float32Array(this.S * this.B * this.L * this.C)])));
     const P = plan.spec.train.dataset;
     if (P > 0) this.pools = plan.envNames.map((_, e) => datasetPool(plan, e));
   }
@@ -48,6 +57,24 @@ export class BatchBuilder {
     return pool.y[i]!;
   }
 
+  /**
+   * A sequence world's example: the prompt and (noisy) teacher completion into x (teacher
+   * forcing), then the objective fills one class-tensor row per completion token, in order.
+   */
+  private sequenceRow(g: number, e: number, rng: Rng, noise: Rng, row: number): void {
+    const { plan, x, D, C, L } = this;
+    const { world, objectives } = plan;
+    const P = world.sequence!.prompt;
+    if (this.pools) this.fromPool(g, e, rng, row); // the pool's completions are already noisy
+    else {
+      world.sample(e, rng, x, row * D);
+      for (let l = 0; l < L; l++) x[row * D + P + l] = world.noisy(x[row * D + P + l]!, rng);
+    }
+    const { def, config } = objectives[e]!;
+    for (let l = 0; l < L; l++)
+      def.fill?.({ config, y: x[row * D + P + l]!, C, o: (row * L + l) * C, t: this.bufs.get(def.kind)!, rng, noise, pos: l });
+  }
+
   /** Environment of each example of step t (shared by all seeds). */
   envs(step: number): Int32Array {
     this.plan.schedule.assign(step, this.assign);
@@ -55,7 +82,27 @@ export class BatchBuilder {
   }
 
   build(step: number): StepBatch {
-    const { plan, S, B, C, D, x } = this;
+    const { plan, S, B, C } = this;
+    const raw = this.raw(step);
+    const obj: Record<string, ObjectiveBatch> = {};
+    for (const d of plan.kinds) {
+      const r = raw.obj[d.kind]!, t: Record<string, np.Array> = {};
+      for (const [name, kind] of Object.entries(d.tensors)) t[name] = np.array(r.t[name]!).reshape(kind !== "class" ? [1, B] : plan.world.sequence ? [S, B, this.L, C] : [S, B, C]);
+      obj[d.kind] = { mask: np.array(r.mask).reshape([1, B]), t };
+    }
+    const batch: StepBatch = { x: np.array(raw.x).reshape([S, B, this.D]), obj };
+    if (plan.model.heads > 1) batch.heads = headWeights(plan.model.heads, raw.assign);
+    const noise = plan.model.trainNoise?.(plan.spec.seed, this.seeds, step, B);
+    if (noise) batch.noise = noise;
+    return batch;
+  }
+
+  /**
+   * Step t's batch as host arrays, the numbers `build` hands the jitted step (the fused kernel
+   * reads these): views of buffers reused by the next call. The model's training noise is not included.
+   */
+  raw(step: number): RawBatch {
+    const { plan, B, C, D, x } = this;
     const { world, objectives } = plan;
     const assign = this.envs(step);
     for (const t of this.bufs.values()) for (const b of Object.values(t)) b.fill(0);
@@ -65,27 +112,22 @@ export class BatchBuilder {
       for (let b = 0; b < B; b++) {
         const e = assign[b]!;
         const row = s * B + b;
+        if (world.sequence) { this.sequenceRow(g, e, rng, noise, row); continue; }
         const y = this.pools ? this.fromPool(g, e, rng, row) : world.noisy(world.sample(e, rng, x, row * D), rng);
         const { def, config } = objectives[e]!;
         def.fill?.({ config, y, C, o: row * C, t: this.bufs.get(def.kind)!, rng, noise });
       }
     });
-    const perExample = (f: (e: number) => number) => np.array(Float32Array.from(assign, f)).reshape([1, B]);
-    const obj: Record<string, ObjectiveBatch> = {};
+    const perExample = (f: (e: number) => number) => Float32Array.from(assign, f); // [B]
+    const obj: RawBatch["obj"] = {};
     for (const d of plan.kinds) {
       const mine = (e: number) => objectives[e]!.def === d;
-      const t: Record<string, np.Array> = {};
+      const t: Record<string, Float32Array> = {};
       for (const [name, kind] of Object.entries(d.tensors))
-        t[name] = kind === "class"
-          ? np.array(this.bufs.get(d.kind)![name]!).reshape([S, B, C])
-          : perExample((e) => (mine(e) ? d.example!(objectives[e]!.config)[name]! : 0));
+        t[name] = kind === "class" ? this.bufs.get(d.kind)![name]! : perExample((e) => (mine(e) ? d.example!(objectives[e]!.config)[name]! : 0));
       obj[d.kind] = { mask: perExample((e) => +mine(e)), t };
     }
-    const batch: StepBatch = { x: np.array(x).reshape([S, B, D]), obj };
-    if (plan.model.heads > 1) batch.heads = headWeights(plan.model.heads, assign);
-    const noise = plan.model.trainNoise?.(plan.spec.seed, this.seeds, step, B);
-    if (noise) batch.noise = noise;
-    return batch;
+    return { x, assign, obj };
   }
 }
 
@@ -94,7 +136,12 @@ export function datasetPool(plan: RunPlan, e: number): { x: Float32Array; y: Int
   const P = plan.spec.train.dataset, D = plan.world.inputDim;
   const rng = new Rng(plan.world.seed, STREAM.data, e, 0x9001);
   const pool = { x: new Float32Array(P * D), y: new Int32Array(P) };
-  for (let i = 0; i < P; i++) pool.y[i] = plan.world.noisy(plan.world.sample(e, rng, pool.x, i * D), rng);
+  const seq = plan.world.sequence;
+  for (let i = 0; i < P; i++) {
+    if (!seq) { pool.y[i] = plan.world.noisy(plan.world.sample(e, rng, pool.x, i * D), rng); continue; }
+    pool.y[i] = plan.world.sample(e, rng, pool.x, i * D); // a sequence world's targets are its (noisy) completion tokens in x
+    for (let l = 0, o = i * D + seq.prompt; l < seq.completion; l++) pool.x[o + l] = plan.world.noisy(pool.x[o + l]!, rng);
+  }
   return pool;
 }
 

@@ -12,9 +12,11 @@ import { describeOwner, livenessDefaults, storeError, StoreFault, type Divergenc
 import { EcotoneError } from "../util/errors.ts";
 import { RunAggregator } from "./aggregate.ts";
 import { BaselineInterrupted, ensureBaselines, type Baselines, type Runner } from "./baselines.ts";
+import { chooseEngine } from "./fused.ts";
 import { makePlan, specHash, type RunPlan } from "./plan.ts";
 import type { ShardEvent } from "./shard.ts";
 import { autoThreads, runShards, shardSeeds } from "./shards.ts";
+import { packState, unpackState } from "./state.ts";
 import type { RunOptions, RunSummary } from "./summary.ts";
 
 export type { RunOptions, RunSummary } from "./summary.ts";
@@ -29,11 +31,12 @@ export async function runExperiment(spec: ExperimentSpec, o: RunOptions): Promis
   checkBudget(spec, { allowLarge: o.allowLarge });
   const runId = "r" + randomUUID().replace(/-/g, "").slice(0, 11);
   const plan = makePlan(spec);
+  chooseEngine(plan); // train.engine: fused on a run the kernel cannot train is refused before any work
   // The run exists before its baselines train, so an interrupt during them leaves a run to resume.
   await o.store.createRun({
     id: runId, name: spec.name, specJson: JSON.stringify(spec), specHash: specHash(spec),
     seeds: spec.seeds, steps: spec.train.steps, volatility: plan.schedule.volatility, envs: plan.envNames, sweepId: o.sweepId ?? null,
-    metrics: runDescriptors(plan, metricsOf(plan)),
+    metrics: runDescriptors(plan, metricsOf(plan)), keepStates: o.keepStates,
   });
   return owned(runId, o, async (lease) => {
     await o.store.writePhases(runId, plan.schedule.phases);
@@ -112,9 +115,9 @@ async function stopped(runId: string, plan: RunPlan, o: RunOptions): Promise<Run
   return summarize(runId, "interrupted", {}, [], 0, plan, metricsOf(plan));
 }
 
-/** Options for a baseline: its stage is announced, its progress is not mixed into the main bar. */
+/** Options for a baseline: its stage is announced, its progress is not mixed into the main bar; it keeps its final state (later runs reuse it). */
 function stage(o: RunOptions, what: string): RunOptions {
-  return { ...o, onProgress: undefined, onStage: undefined, ...(o.onStage && { onProgress: o.onProgress, onStage: (n: string) => o.onStage!(`${what} ${n}`) }) };
+  return { ...o, keepStates: undefined, onProgress: undefined, onStage: undefined, ...(o.onStage && { onProgress: o.onProgress, onStage: (n: string) => o.onStage!(`${what} ${n}`) }) };
 }
 
 /** Continues an interrupted run from its last checkpoint; finished checkpoints are neither lost nor redone. */
@@ -146,7 +149,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   const shards = shardSeeds(S, threads);
   let states: Float32Array[] | undefined;
   if (blob && from > 0) {
-    const all = new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+    const all = unpackState(blob); // safetensors, or the raw rows of an older store
     const per = all.length / S;
     states = shards.map((seeds) => all.slice(seeds[0]! * per, (seeds[seeds.length - 1]! + 1) * per));
   } else from = 0;
@@ -166,6 +169,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   for (const s of [o.signal, lease.lost]) s?.addEventListener("abort", () => halt.abort(), { once: true });
   if (o.signal?.aborted) halt.abort();
   let failure: unknown;
+  let stoppedEarly: { step: number; env: string; reason: string } | undefined; // train.earlyStop fired
   let writes = Promise.resolve();
   const enqueue = (f: () => Promise<void>) =>
     (writes = writes.then(() => (failure === undefined ? f() : undefined)).catch((e: unknown) => { failure ??= e; halt.abort(); }));
@@ -178,7 +182,13 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
       const d = { seed: ev.seed, step: ev.step, env: ev.env, what: ev.what };
       if (!diverged.has(d.seed)) diverged.set(d.seed, d);
       enqueue(() => o.store.recordDivergence(runId, d));
+      if (spec.train.earlyStop === "allDiverged" && diverged.size >= S && !stoppedEarly) {
+        const lastOne = [...diverged.values()].reduce((a, b) => (b.step > a.step ? b : a)); // shards report in any order
+        stoppedEarly = { step: lastOne.step, env: lastOne.env, reason: "every seed diverged" }; // nothing left to learn: stop here, not at the last step
+        halt.abort();
+      }
     } else {
+      if (stoppedEarly && ev.step > stoppedEarly.step) return; // a worker ran past the stop before hearing of it
       const got = pending.get(ev.step) ?? new Array(shards.length);
       got[k] = ev;
       pending.set(ev.step, got);
@@ -186,11 +196,11 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
       pending.delete(ev.step);
       const metrics = mergeShards(got.map((g) => g.metrics));
       const runPoints = agg.add(ev.step, metrics);
-      const state = got.every((g) => g.state) ? concat(got.map((g) => g.state!)) : undefined;
+      const state = got.every((g) => g.state) ? packState(concat(got.map((g) => g.state!)), S, got[0]!.layout!, ev.step) : undefined;
       const points = [...toPoints(ev.step, metrics), ...runPoints];
       last = metrics;
       enqueue(async () => {
-        await o.store.writeCheckpoint(runId, ev.step, points, state && new Uint8Array(state.buffer));
+        await o.store.writeCheckpoint(runId, ev.step, points, state);
         lastStep = ev.step;
       });
     }
@@ -209,6 +219,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   const status: RunStatus = interrupted ? "interrupted" : diverged.size >= S ? "diverged" : "completed";
   const summary = summarize(runId, status, last, [...diverged.values()], lastStep, plan, defs);
   summary.baselines = baselines?.runIds ?? null;
+  if (stoppedEarly) summary.earlyStop = stoppedEarly;
   if (interrupted) await o.store.setStatus(runId, "interrupted");
   else await o.store.finishRun(runId, status, summary);
   return summary;
@@ -257,6 +268,7 @@ function summarize(runId: string, status: RunStatus, m: Record<string, Float64Ar
     diverged: diverged.sort((a, b) => a.seed - b.seed),
     env: plan.world.facts(),
     lastStep,
+    engine: chooseEngine(plan), // who trained it: the fused kernel, or jax-js and why
   };
   for (const d of defs) if (d.summary) Object.assign(summary, d.summary(m, lastStep, plan));
   return summary;

@@ -5,14 +5,17 @@
 import { numpy as np, tree } from "@jax-js/jax";
 import { runMetrics, type Measured, type SeedContext, type SeedMetric } from "../metrics/live/index.ts";
 import { BatchBuilder, headWeights } from "./batch.ts";
-import { initOptState, type OptState } from "./optim.ts";
+import { stepHyper, type StepHyper } from "./lr.ts";
+import { chooseEngine, FusedEvaluator, FusedTrainer, type Engine } from "./fused.ts";
+import { initOptState, stepInputs, type OptState } from "./optim.ts";
 import type { RunPlan } from "./plan.ts";
+import type { StateLayout } from "./state.ts";
 import { buildEval, buildProbeGrad, buildStep, type EvalFn, type ProbeGradFn, type StepFn } from "./step.ts";
 
 export type ShardEvent =
   | { type: "progress"; step: number }
   | { type: "diverged"; seed: number; step: number; env: string; what: string }
-  | { type: "checkpoint"; step: number; metrics: Record<string, Float64Array>; state?: Float32Array };
+  | { type: "checkpoint"; step: number; metrics: Record<string, Float64Array>; state?: Float32Array; layout?: StateLayout };
 
 type Ensemble = { params: unknown; opt: OptState; ref?: unknown };
 
@@ -37,22 +40,32 @@ export class ShardTrainer {
   private readonly all: Probe; // every probe set, envs·N rows
   private readonly cf: Probe; // counterfactual probes, E·N rows
   private envProbes: (Probe & { y: np.Array })[] | undefined; // per trained env, for its gradient
-  private model: Ensemble;
+  private ens!: Ensemble; // the jax-js arrays (with the fused engine: rebuilt from the kernel when stale)
+  private stale = false; // the fused kernel has trained past `ens`
+  private fusedRef = false; // the fused kernel holds a reference policy
+  readonly engine: { engine: Engine; reason?: string }; // who trains this shard, and why not the fused kernel
+  private readonly fused: FusedTrainer | undefined;
+  private readonly fusedEval: FusedEvaluator | undefined; // the checkpoint quantities from the kernel
   private readonly diverged: (number | undefined)[]; // step at which each seed diverged
   private lastLoss: Float64Array; // each seed's mean training loss over the previous checkpoint interval (NaN: none yet)
   private lossSum: Float64Array;
   private lossCount = 0;
   private readonly phaseStarts: Set<number>;
   private readonly reference: Reference | undefined; // sliced to this shard's seeds
+  private readonly hyper: ((t: number) => StepHyper) | undefined; // scheduled lr and clip per step (undefined: the constant lr)
 
   constructor(plan: RunPlan, seeds: number[], reference?: Reference) {
     const { spec, model, probes, world } = plan;
     this.plan = plan;
     this.seeds = seeds;
     this.batches = new BatchBuilder(plan, seeds);
-    this.stepFn = buildStep({ model, optim: spec.train, objectives: plan.kinds });
-    this.evalFn = buildEval(model, false);
-    this.evalHidden = buildEval(model, true);
+    this.stepFn = buildStep({ model, optim: spec.train, objectives: plan.kinds, sequence: world.sequence });
+    this.hyper = stepHyper(spec.train, plan.schedule, plan.envNames);
+    this.evalFn = buildEval(model, false, world.sequence);
+    this.evalHidden = buildEval(model, true, world.sequence);
+    this.engine = chooseEngine(plan);
+    this.fused = this.engine.engine === "fused" ? new FusedTrainer(plan, seeds) : undefined;
+    this.fusedEval = this.fused && new FusedEvaluator(this.fused, plan);
     const params = model.init(spec.seed, seeds);
     this.model = { params, opt: initOptState(spec.train, params) };
     this.diverged = seeds.map(() => undefined);
@@ -62,8 +75,8 @@ export class ShardTrainer {
     const per = probes.envs * probes.n * world.classes, mine = (a: Float32Array) => a.slice(seeds[0]! * per, (seeds[seeds.length - 1]! + 1) * per);
     this.reference = reference && { mixture: reference.mixture && mine(reference.mixture), specialists: reference.specialists?.map(mine) };
     const rowsOf = (envs: number, n: number) => Int32Array.from({ length: envs * n }, (_, m) => Math.floor(m / n));
-    this.all = this.probe(probes.x, rowsOf(probes.envs, probes.n));
-    this.cf = this.probe(probes.cf, rowsOf(world.trained, probes.n));
+    this.all = this.probe(probes.x, rowsOf(probes.envs, probes.prompts ?? probes.n)); // a sequence world's probe rows are its prompts
+    this.cf = this.probe(probes.cf, rowsOf(world.trained, probes.prompts ?? probes.n));
     this.metrics = runMetrics(plan, { baselines: !!reference })
       .filter((d) => d.level === "seed" && !spec.metrics.skip.includes(d.kind))
       .map((d) => ({ name: d.kind, m: (d as Extract<typeof d, { level: "seed" }>).create(plan, seeds) }));
@@ -88,20 +101,39 @@ export class ShardTrainer {
     }
   }
 
+  /** The ensemble as jax-js arrays, brought up to date from the fused kernel when it has trained since. */
+  private get model(): Ensemble {
+    if (this.stale) {
+      tree.dispose([this.ens.params, this.ens.opt, this.ens.ref ?? []] as any);
+      this.ens = this.fused!.ensemble(this.fusedRef || this.ens.ref !== undefined);
+      this.stale = false;
+    }
+    return this.ens;
+  }
+
+  private set model(e: Ensemble) {
+    this.ens = e;
+    this.fused?.load(e);
+    this.fusedRef = e.ref !== undefined;
+    this.stale = false;
+  }
+
+  /** Step t in the fused kernel. → per-example loss [S, B] */
+  private fusedStep(t: number): Float32Array {
+    const { plan } = this;
+    if (plan.kinds.some((d) => d.reference === "phase") && this.phaseStarts.has(t)) {
+      this.fused!.kernel.snapshotRef(); // the reference policy is the model as it stood when this phase began
+      this.fusedRef = true;
+    }
+    const h = this.hyper?.(t);
+    this.stale = true;
+    return this.fused!.step(t, this.batches.raw(t), h?.lr ?? plan.spec.train.lr, h?.clip ?? 0);
+  }
+
   /** One training step t (0-based). Yields a divergence event for each seed whose loss turns non-finite. */
   *step(t: number): Generator<ShardEvent> {
     const { plan } = this;
-    if (plan.kinds.some((d) => d.reference === "phase") && this.phaseStarts.has(t)) {
-      // The reference policy is the model as it stood when this phase began.
-      if (this.model.ref) tree.dispose(this.model.ref as any);
-      this.model.ref = tree.ref(this.model.params as any);
-    }
-    const batch = this.batches.build(t);
-    const ref = this.model.ref ? { p: tree.ref(this.model.ref as any) } : {};
-    const [params, opt, lossArr] = this.stepFn(this.model.params, this.model.opt, ref, batch, np.array(t + 1));
-    this.model.params = params;
-    this.model.opt = opt;
-    const perExample = lossArr.dataSync() as Float32Array; // [S, B]
+    const perExample = this.fused ? this.fusedStep(t) : this.jaxStep(t); // [S, B]
     const B = plan.spec.train.batch;
     this.lossCount++;
     for (let s = 0; s < this.seeds.length; s++) {
@@ -114,6 +146,23 @@ export class ShardTrainer {
         yield { type: "diverged", seed: this.seeds[s]!, step: t, env: this.envLabel(t), what: `${Number.isNaN(l) ? "NaN" : "inf"} loss` };
       }
     }
+  }
+
+  /** Step t through the jitted jax-js step. → per-example loss [S, B] */
+  private jaxStep(t: number): Float32Array {
+    const { plan } = this;
+    if (plan.kinds.some((d) => d.reference === "phase") && this.phaseStarts.has(t)) {
+      // The reference policy is the model as it stood when this phase began.
+      if (this.model.ref) tree.dispose(this.model.ref as any);
+      this.model.ref = tree.ref(this.model.params as any);
+    }
+    const batch = this.batches.build(t);
+    const ref = this.model.ref ? { p: tree.ref(this.model.ref as any) } : {};
+    const h = this.hyper?.(t), inputs = h ? stepInputs(plan.spec.train, h.lr, h.clip) : {};
+    const [params, opt, lossArr] = this.stepFn(this.model.params, this.model.opt, ref, batch, np.array(t + 1), inputs);
+    this.model.params = params;
+    this.model.opt = opt;
+    return lossArr.dataSync() as Float32Array;
   }
 
   /**
@@ -148,7 +197,7 @@ export class ShardTrainer {
     for (const v of Object.values(metrics)) this.diverged.forEach((d, s) => { if (d !== undefined) v[s] = NaN; });
     this.lossSum = new Float64Array(S);
     this.lossCount = 0;
-    return { type: "checkpoint", step, metrics, state: wantState ? this.state() : undefined };
+    return { type: "checkpoint", step, metrics, ...(wantState && { state: this.state(), layout: this.stateLayout() }) };
   }
 
   /** The checkpoint context: each quantity computed on first use, then shared by every metric. */
@@ -158,9 +207,9 @@ export class ShardTrainer {
       step, plan: this.plan, seeds: this.seeds, trainLoss, reference: this.reference,
       outputs: once(() => this.outputs()),
       counterfactual: once(() => this.counterfactual()),
-      readoutNorm: once(() => this.plan.model.readoutNorm?.(this.model.params)),
+      readoutNorm: once(() => (this.fusedEval ? this.fusedEval.readoutNorm() : this.plan.model.readoutNorm?.(this.model.params))),
       envGradients: once(() => this.envGradients()),
-      params: once(() => (tree.leaves(tree.ref(this.model.params as any)) as np.Array[]).map((a) => a.dataSync() as Float32Array)),
+      params: once(() => this.fusedEval?.params() ?? (tree.leaves(tree.ref(this.model.params as any)) as np.Array[]).map((a) => a.dataSync() as Float32Array)),
     };
   }
 
@@ -176,37 +225,42 @@ export class ShardTrainer {
 
   /** The models' output distributions on every probe set: [S, envs·N, C]. */
   outputs(): Float32Array {
-    const [probs, hidden] = this.evalFn(tree.ref(this.model.params as any), this.all.x.ref, this.all.heads ? { w: this.all.heads.ref } : {});
-    tree.dispose(hidden);
+    if (this.fusedEval) return this.fusedEval.outputs();
+    const [probs, hidden, attention] = this.evalFn(tree.ref(this.model.params as any), this.all.x.ref, this.all.heads ? { w: this.all.heads.ref } : {});
+    tree.dispose([hidden, attention ?? []]);
     return probs.dataSync() as Float32Array;
   }
 
   /** Probabilities on the counterfactual probes [S, E·N, C], and the hidden representations on the first mechN contents of each cue. */
-  private counterfactual(): { probs: Float32Array; hidden: Float32Array[]; mechN: number } {
+  private counterfactual(): { probs: Float32Array; hidden: Float32Array[]; mechN: number; attention?: Float32Array[] } {
     const { plan } = this;
-    const S = this.seeds.length, E = plan.world.trained, N = plan.probes.n, mechN = Math.min(plan.spec.metrics.mechanismProbes, N);
-    const [cfArr, hiddenArr] = this.evalHidden(tree.ref(this.model.params as any), this.cf.x.ref, this.cf.heads ? { w: this.cf.heads.ref } : {});
+    const S = this.seeds.length, E = plan.world.trained, N = plan.probes.prompts ?? plan.probes.n, mechN = Math.min(plan.spec.metrics.mechanismProbes, N);
+    if (this.fusedEval) return this.fusedEval.counterfactual(mechN);
+    const [cfArr, hiddenArr, attnArr] = this.evalHidden(tree.ref(this.model.params as any), this.cf.x.ref, this.cf.heads ? { w: this.cf.heads.ref } : {});
     const hidden = hiddenArr.map((h, l) => {
       const W = plan.model.hidden[l]!, all = h.dataSync() as Float32Array, out = new Float32Array(S * E * mechN * W); // [S, E·mechN, W]
       for (let s = 0; s < S; s++) for (let e = 0; e < E; e++)
         out.set(all.subarray(((s * E + e) * N) * W, ((s * E + e) * N + mechN) * W), ((s * E + e) * mechN) * W);
       return out;
     });
-    return { probs: cfArr.dataSync() as Float32Array, hidden, mechN };
+    // a sequence world: per layer the attention of the last prompt position to the trigger [S, E·N, heads]
+    const attention = attnArr?.length ? attnArr.map((a) => a.dataSync() as Float32Array) : undefined;
+    return { probs: cfArr.dataSync() as Float32Array, hidden, mechN, ...(attention && { attention }) };
   }
 
   /** Per trained env, the gradient of the clean cross-entropy on its probes, per leaf [S, ...]. */
   private envGradients(): Float32Array[][] {
+    if (this.fusedEval) return this.fusedEval.envGradients();
     const { plan } = this;
     const { probes, world, model } = plan;
-    const N = probes.n, C = world.classes, D = world.inputDim;
-    this.probeGrad ??= buildProbeGrad(model);
+    const N = probes.prompts ?? probes.n, R = probes.n / N, C = world.classes, D = world.inputDim; // R: rows per probe (a sequence world's completion tokens)
+    this.probeGrad ??= buildProbeGrad(model, world.sequence);
     this.envProbes ??= Array.from({ length: world.trained }, (_, e) => {
-      const y = new Float32Array(N * C);
-      for (let i = 0; i < N; i++) y[i * C + probes.labels[e * N + i]!] = 1;
+      const y = new Float32Array(N * R * C);
+      for (let i = 0; i < N * R; i++) y[i * C + probes.labels[e * N * R + i]!] = 1;
       return {
         x: np.array(probes.x.subarray(e * N * D, (e + 1) * N * D)).reshape([1, N, D]),
-        y: np.array(y).reshape([1, N, C]),
+        y: np.array(y).reshape(world.sequence ? [1, N, R, C] : [1, N, C]),
         heads: model.heads > 1 ? headWeights(model.heads, new Int32Array(N).fill(e)) : undefined,
       };
     });
@@ -243,6 +297,22 @@ export class ShardTrainer {
     let o = 0;
     for (const r of rows) for (const p of r) { out.set(p, o); o += p.length; }
     return out;
+  }
+
+  /** What one seed's row of state() holds: each leaf's pytree path and per-seed shape, and the stateful metrics. */
+  stateLayout(): StateLayout {
+    const S = this.seeds.length;
+    const [leaves, def] = tree.flatten({ params: this.model.params, opt: this.model.opt, ref: this.model.ref ?? {} } as any) as [np.Array[], any];
+    const names: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (typeof node === "number") names[node] = path;
+      else for (const [k, c] of Object.entries(node as object)) walk(c, path ? `${path}.${k}` : k);
+    };
+    walk(tree.unflatten(def, leaves.map((_, i) => i)), "");
+    return {
+      leaves: leaves.map((a, i) => ({ name: names[i]!, shape: a.shape[0] === S ? a.shape.slice(1) : [a.size / S] })),
+      metrics: this.metrics.filter(({ m }) => m.state).map(({ name }) => name),
+    };
   }
 
   /** Restores a state written by state() (for these seeds), as it stood after step `step`. */

@@ -2,7 +2,7 @@
 // from run.ts so that the baselines (which run.ts trains first) can name them without a cycle.
 import type { Summary } from "../metrics/bootstrap.ts";
 import type { Classification } from "../metrics/classify.ts";
-import type { Divergence, RunStatus, Store } from "../store/index.ts";
+import type { Divergence, KeepStates, RunStatus, Store } from "../store/index.ts";
 
 export interface RunOptions {
   store: Store;
@@ -12,6 +12,7 @@ export interface RunOptions {
   onStage?: (what: string) => void; // e.g. "baseline mixture": a new stage of work begins
   sweepId?: string;
   allowLarge?: boolean; // lift the soft resource limits (src/experiment/budget.ts)
+  keepStates?: KeepStates; // which saved states the run keeps once finished (default final); baselines always keep their final one
 }
 
 export interface RunSummary {
@@ -30,5 +31,7 @@ export interface RunSummary {
   env: { cueDecodability: number; labelAgreement: number | null }; // what the world's knobs mean in accuracy terms
   lastStep: number; // last checkpoint written
   baselines: { mixture: string; specialists: Record<string, string> } | null; // the weighted-sum baselines' run ids, when trained
+  earlyStop?: { step: number; env: string; reason: string }; // where train.earlyStop ended the run before its last step
+  engine?: { engine: "fused" | "jax"; reason?: string }; // who trained the run: the fused Wasm kernel, or jax-js and why (src/train/fused.ts)
   [extra: string]: unknown; // fields a plugin metric's summary() adds
 }

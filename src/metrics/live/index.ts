@@ -11,6 +11,7 @@ import { representation, routing } from "./mechanism.ts";
 import type { MetricDef, MetricDescriptor } from "./metric.ts";
 import { perf, trainLoss } from "./perf.ts";
 import { plasticity, plasticityFresh } from "./plasticity.ts";
+import { attention, completion } from "./sequence.ts";
 import { weightedSum } from "./weightedsum.ts";
 
 export type { Measured, MetricDef, MetricDescriptor, RunContext, RunMetric, RunMetricDef, SeedContext, SeedMetric, SeedMetricDef } from "./metric.ts";
@@ -19,7 +20,7 @@ export { classificationOf, classKeys } from "./classes.ts";
 export { accuracyKey, rewardKey } from "./perf.ts";
 
 export const metrics = new Registry<MetricDef>("metric");
-for (const m of [perf, behaviour, classes, routing, conflict, representation, continual, maturity, plasticity, plasticityFresh, weightedSum, trainLoss]) metrics.add(m);
+for (const m of [perf, completion, behaviour, classes, routing, conflict, representation, attention, continual, maturity, plasticity, plasticityFresh, weightedSum, trainLoss]) metrics.add(m);
 
 /** The metrics a run measures, in registration order: the built-ins and its own plugins' (a plugin loaded for another spec is not measured). */
 export function runMetrics(plan: RunPlan, o: { baselines: boolean }): MetricDef[] {

@@ -19,8 +19,10 @@ export interface SeedContext {
   /** Output probabilities on every probe set: [S, envs·N, C] (envs: trained then novel). */
   outputs(): Float32Array;
   /** On the counterfactual probes (every content under every trained cue): probabilities [S, E·N, C]
-   * and per hidden representation its activations on the first `mechN` contents of each cue, [S, E·mechN, width]. */
-  counterfactual(): { probs: Float32Array; hidden: Float32Array[]; mechN: number };
+   * and per hidden representation its activations on the first `mechN` contents of each cue, [S, E·mechN, width]
+   * (a sequence world: rows are completion tokens, [S, E·N·L, C], and the representation is the last prompt position's; a model
+   * that returns attention adds, per layer, each head's attention from there to the trigger on every prompt, [S, E·prompts, heads]). */
+  counterfactual(): { probs: Float32Array; hidden: Float32Array[]; mechN: number; attention?: Float32Array[] };
   /** Per seed, the weight of each unit of the last representation on the output: [S, width] (undefined if the model has none). */
   readoutNorm(): Float32Array | undefined;
   /** Per trained environment, the gradient of the clean cross-entropy on its probes, per parameter leaf [S, ...]. */
