@@ -10,7 +10,8 @@ export { baselineSpecs, loadModels } from "./train/baselines.ts";
 export { ShardTrainer } from "./train/shard.ts";
 export { makePlan, specHash } from "./train/plan.ts";
 export type { RunPlan } from "./train/plan.ts";
-export { openStore, exportRun, defaultStorePath } from "./store/index.ts";
+export { openStore, defaultStorePath } from "./store/index.ts";
+export { exportRun, exportRuns } from "./export/index.ts";
 export type { Store, MetricPoint, RunRow } from "./store/index.ts";
 
 // Extending the lab: one factory per kind of component (docs/extending.md). A spec's `plugins:`
@@ -32,6 +33,8 @@ export { metrics as liveMetrics, describeKey } from "./metrics/live/index.ts";
 // Training any model on any loss with the project's optimisers and schedules.
 export { fit, optimizer } from "./train/fit.ts";
 export type { FitOptions, OptimizerOptions } from "./train/fit.ts";
+export { lrAt } from "./train/lr.ts";
+export type { LrSchedule } from "./train/lr.ts";
 export { makeSchedule, mixture, blocks, markov } from "./schedules/index.ts";
 export type { Schedule, Phase } from "./schedules/index.ts";
 

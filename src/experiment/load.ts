@@ -29,6 +29,8 @@ function checkCrossRefs(spec: ExperimentSpec, source: string): void {
   const names = spec.envs.map((e) => e.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw specError(`${source}: envs: duplicate environment name: ${dup}`);
+  const stray = Object.keys(spec.train.perEnv ?? {}).find((n) => !names.includes(n));
+  if (stray) throw specError(`${source}: train.perEnv: unknown environment ${stray}` + (nearest(stray, names) ? ` (did you mean ${nearest(stray, names)}?)` : ` (have ${names.join(", ")})`));
   for (const m of spec.metrics.skip)
     if (!metrics.has(m)) {
       const near = nearest(m, metrics.kinds());

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseSpec } from "../../src/experiment/load.ts";
+import { expandSweep } from "../../src/sweep/spec.ts";
 import { applyOverrides, parseOverride } from "../../src/experiment/overrides.ts";
 import { openStore } from "../../src/store/index.ts";
 
@@ -58,7 +59,10 @@ describe("overrides", () => {
     const bad = run("train.lrr=0.1");
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /unknown path train.lrr \(did you mean train.lr\?\)/);
-    const r = run("train.lr=0.02", "envs.1.objective=reward", "--seeds", "3", "--json");
+    const typo = run("--set", "train.lrr=0.1");
+    assert.equal(typo.status, 1);
+    assert.match(typo.stderr, /unknown path train.lrr \(did you mean train.lr\?\)/);
+    const r = run("train.lr=0.02", "--set", "envs.1.objective=reward", "--seeds", "3", "--json");
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.seeds, 3);
@@ -67,5 +71,16 @@ describe("overrides", () => {
     await store.close();
     assert.equal(stored.train.lr, 0.02);
     assert.equal(stored.envs[1].objective.kind, "reward");
+  });
+
+  it("--set overrides a sweep's base for every cell (a new sweep id), and refuses a swept path", () => {
+    const doc = { name: "sw", base: { seeds: 2, world: { content: 12, cue: 4, classes: 4 }, envs: [{ name: "A", objective: "sft" }, { name: "B", objective: "sft" }], train: { steps: 40, evalEvery: 20 } }, grid: { "train.lr": [0.01, 0.02] } };
+    const plain = expandSweep(structuredClone(doc));
+    const set = expandSweep(structuredClone(doc), { set: ["train.batch=8", "envs.1.objective=reward"] });
+    assert.deepEqual(set.cells.map((c) => [c.spec.train.lr, c.spec.train.batch, c.spec.envs[1]!.objective.kind]), [[0.01, 8, "reward"], [0.02, 8, "reward"]]);
+    assert.notEqual(set.id, plain.id);
+    assert.equal(expandSweep(structuredClone(doc), { set: [] }).id, plain.id);
+    assert.throws(() => expandSweep(structuredClone(doc), { set: ["train.lr=0.5"] }), /--set train.lr: that path is swept by the grid; set it there/);
+    assert.throws(() => expandSweep(structuredClone(doc), { set: ["train.bach=8"] }), /unknown path train.bach \(did you mean train.batch\?\)/);
   });
 });

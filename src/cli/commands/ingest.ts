@@ -1,9 +1,10 @@
 // `ecotone ingest <manifest>`: a run trained anywhere (PyTorch, Hugging Face…), read from its probe
 // log (docs/probe-log.md), measured and classified by the lab's metrics, stored and exported as a run.
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { exportRun } from "../../export/run.ts";
 import { ingestDefaults } from "../../ingest/ingest.ts";
 import { ingest } from "../../ingest/index.ts";
-import { exportRun, openStore } from "../../store/index.ts";
+import { openStore, storeFolder } from "../../store/index.ts";
 import { defaultReporter } from "../reporter.ts";
 import { render } from "./run.ts";
 
@@ -36,16 +37,16 @@ export default async function (manifest: string, o: Opts): Promise<void> {
     });
     reporter.stop();
     const s = r.summary;
-    const out = o.out ?? join(dirname(o.store), "exports", s.runId);
+    const out = o.out ?? join(storeFolder(o.store), "exports", s.runId);
     const { files } = await exportRun(store, s.runId, out);
     const verb = r.reused ? `already ingested as run ${s.runId} (use --again for a new run)` : r.resumed ? `continued run ${s.runId}` : `ingested as run ${s.runId}`;
-    if (o.json) console.log(JSON.stringify({ ...s, store: o.store, exports: files, reused: r.reused, resumed: r.resumed }));
+    if (o.json) console.log(JSON.stringify({ ...s, store: store.url, exports: files, reused: r.reused, resumed: r.resumed }));
     else {
       const how = s.ingested as { records: number; skipped: { metric: string }[] };
       const agree = s.env.labelAgreement === null ? "" : `; the references agree on ${(100 * s.env.labelAgreement).toFixed(1)}% of the counterfactual probes`;
-      const text = render(s, o.store, out).split("\n").filter((l) => !l.startsWith("resume with:"))
+      const text = render(s, store.url, out).split("\n").filter((l) => !l.startsWith("resume with:"))
         .map((l) => (l.startsWith("world:") ? `probe log: ${how.records} records${agree}; not measurable from a log: ${how.skipped.map((k) => k.metric).join(", ") || "none"}` : l));
-      if (s.status === "interrupted") text.push(`continue with: ecotone ingest ${manifest} --store ${o.store}${o.follow ? " --follow" : ""}`);
+      if (s.status === "interrupted") text.push(`continue with: ecotone ingest ${manifest} --store ${store.url}${o.follow ? " --follow" : ""}`);
       console.log([`${manifest}: ${verb}`, ...text].join("\n"));
     }
     if (s.status === "interrupted" && ac.signal.aborted) process.exitCode = code;

@@ -43,7 +43,7 @@ export default async function (o: Opts): Promise<void> {
   try {
     const runs = await readingStore(store, () => listRuns(store, o));
     if (o.json) return console.log(JSON.stringify({ runs }));
-    if (!runs.length) return void process.stderr.write(`no runs in ${o.store}${filtered(o) ? " match" : ""}\n`);
+    if (!runs.length) return void process.stderr.write(`no runs in ${store.url}${filtered(o) ? " match" : ""}\n`);
     console.log(table(runs));
   } finally {
     await store.close();

@@ -22,7 +22,7 @@ export default async function (runId: string, o: { store: string; out: string })
       return toSvg(runPanelsSpec(points, await store.phases(run.id), `${run.name} (${run.id}, ${run.seeds} seeds${shown})`, run.metrics));
     });
     writeFileSync(o.out, ext === ".svg" ? svg : toPng(svg));
-    process.stderr.write(await staleNote(store, runId, o.store));
+    process.stderr.write(await staleNote(store, runId, store.url));
     process.stderr.write(`wrote ${o.out}\n`);
   } finally {
     await store.close();

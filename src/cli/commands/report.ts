@@ -16,7 +16,7 @@ export default async function (id: string, o: { store: string; out: string }): P
     id = await resolveRunId(store, id);
     const html = await readingStore(store, () => reportHtml(store, id));
     await writeFile(o.out, html);
-    const note = await staleNote(store, id, o.store);
+    const note = await staleNote(store, id, store.url);
     if (note) process.stderr.write(note);
     process.stderr.write(`wrote ${o.out}\n`);
   } finally {

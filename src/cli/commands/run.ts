@@ -1,16 +1,17 @@
 // `ecotone run`: train, store, export, print the per-environment performance with its spread.
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { checkBudget } from "../../experiment/budget.ts";
 import { loadSpec, parseSpec } from "../../experiment/load.ts";
 import { applyOverrides } from "../../experiment/overrides.ts";
+import { exportRun } from "../../export/run.ts";
 import { describeKey } from "../../metrics/live/index.ts";
-import { exportRun, openStore, StoreFault } from "../../store/index.ts";
+import { openStore, redactUrl, storeFolder, StoreFault, type KeepStates } from "../../store/index.ts";
 import { resumeRun, runExperiment, type RunSummary } from "../../train/run.ts";
 import { EcotoneError } from "../../util/errors.ts";
 import { resolveRunId } from "./_runs.ts";
 import { defaultReporter } from "../reporter.ts";
 
-interface Opts { store: string; set?: string[]; seeds?: number; steps?: number; threads?: number; resume?: string; out?: string; json?: boolean; baselines?: boolean; allowLarge?: boolean }
+interface Opts { store: string; set?: string[]; seeds?: number; steps?: number; threads?: number; resume?: string; out?: string; json?: boolean; baselines?: boolean; allowLarge?: boolean; keepStates?: KeepStates }
 
 export default async function (specPath: string | undefined, o: Opts): Promise<void> {
   if (!specPath && !o.resume) throw new EcotoneError("E_ARGS", "run: give a spec file, or --resume <runId>");
@@ -46,26 +47,26 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
       if (started) reporter.stop();
       [label, started] = [what, false];
     };
-    const common = { store, threads: o.threads, signal: ac.signal, onProgress, onStage, allowLarge: o.allowLarge };
+    const common = { store, threads: o.threads, signal: ac.signal, onProgress, onStage, allowLarge: o.allowLarge, keepStates: o.keepStates };
     summary = spec ? await runExperiment(spec, common) : await resumeRun(await resolveRunId(store, o.resume!), common);
     reporter.stop();
   } catch (e) {
     reporter.stop();
     await store.close().catch(() => {});
     // A full or read-only disk stopped the run: it is resumable, and the hint names this store.
-    if (e instanceof StoreFault && e.runId !== undefined) throw new EcotoneError("E_STORE", `${e.message} --store ${o.store}`);
+    if (e instanceof StoreFault && e.runId !== undefined) throw new EcotoneError("E_STORE", `${e.message} --store ${redactUrl(o.store)}`);
     throw e;
   } finally {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
   }
-  const out = o.out ?? join(dirname(o.store), "exports", summary.runId);
+  const out = o.out ?? join(storeFolder(o.store), "exports", summary.runId);
   const { files } = await exportRun(store, summary.runId, out);
   await store.close();
   if (o.json) {
-    console.log(JSON.stringify({ ...summary, store: o.store, exports: files }));
+    console.log(JSON.stringify({ ...summary, store: redactUrl(o.store), exports: files }));
   } else {
-    console.log(render(summary, o.store, out));
+    console.log(render(summary, redactUrl(o.store), out));
   }
   if (summary.status === "interrupted") process.exitCode = code;
   // Exit status 3: the run finished but every seed diverged (1 is a user error, 2 a bug, 130/143 a signal).
@@ -79,7 +80,8 @@ const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "  —  ");
 
 export function render(s: RunSummary, store: string, out: string): string {
   const lines = [
-    `run ${s.runId} (${s.name}): ${s.status} after ${s.lastStep}/${s.steps} steps, ${s.seeds} seeds, volatility ${s.volatility.toFixed(4)} switches/step`,
+    `run ${s.runId} (${s.name}): ${s.status} after ${s.lastStep}/${s.steps} steps, ${s.seeds} seeds, volatility ${s.volatility.toFixed(4)} switches/step` +
+      (s.engine ? `; trained by ${s.engine.engine === "fused" ? "the fused kernel" : `jax-js${s.engine.reason ? ` (${s.engine.reason})` : ""}`}` : ""),
     `world: cue decodes the environment with accuracy ${f(s.env.cueDecodability)}` + (s.env.labelAgreement === null ? "" : `; first two teachers agree on ${(100 * s.env.labelAgreement).toFixed(1)}% of inputs`),
     "",
     `environment        accuracy (mean ± sd)    expected reward (mean ± sd)   n`,

@@ -23,7 +23,7 @@ export default async function (specPath: string | undefined, o: SimplicityOpts =
       onProgress: (step) => reporter.update(step),
     });
     reporter.stop();
-    console.log(o.json ? JSON.stringify({ ...r, store: o.store ?? null }) : render(r));
+    console.log(o.json ? JSON.stringify({ ...r, store: store?.url ?? null }) : render(r));
   } finally {
     reporter.stop();
     await store?.close();

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import { toPng, toSvg } from "../../plots/render.ts";
 import { loadSpec, parseSpec } from "../../experiment/load.ts";
+import { applyOverrides } from "../../experiment/overrides.ts";
 import { type StabilityMap, mapDefaults, momentumAxis, logspace, stabilityMap } from "../../stability/map.ts";
 import { stabilityMapSpec } from "../../stability/mapPlot.ts";
 import { DIMENSIONS, parseDimensions } from "../../stability/perturb.ts";
@@ -28,7 +29,9 @@ export interface StabilityOpts {
   steps?: number;
   threads?: number;
   reuse?: boolean; // commander's --no-reuse sets false
+  set?: string[]; // --set path=value overrides
   json?: boolean;
+  certify?: boolean | string; // --certify [nodes]: the certified column
 }
 
 const range = (flag: string, v: string): [number, number] => {
@@ -41,11 +44,12 @@ const range = (flag: string, v: string): [number, number] => {
 export default async function (specPath: string, o: StabilityOpts): Promise<void> {
   // Validate every argument before the store is touched.
   if (o.map !== undefined && o.perturb !== undefined) throw new EcotoneError("E_ARGS", "stability: give --perturb or --map, not both");
+  if (o.map !== undefined && o.certify !== undefined && o.certify !== false) throw new EcotoneError("E_ARGS", "stability: --certify adds a column to the perturbation study, not to --map");
   if (o.map !== undefined && o.map.replace(/\s/g, "") !== "lr,momentum") throw new EcotoneError("E_ARGS", `--map: only lr,momentum is supported, got ${o.map}`);
   if (o.map === undefined && (o.out || o.grid || o.lrRange || o.momentumRange)) throw new EcotoneError("E_ARGS", "stability: -o, --grid, --lr-range and --momentum-range draw the map: use them with --map lr,momentum");
   const ext = o.out ? extname(o.out).toLowerCase() : "";
   if (o.out && ext !== ".svg" && ext !== ".png") throw new EcotoneError("E_ARGS", `stability: -o must end in .svg or .png, got ${o.out}`);
-  let spec = await loadSpec(specPath);
+  let spec = applyOverrides(await loadSpec(specPath), o.set ?? [], specPath);
   if (o.seeds || o.steps) spec = parseSpec({ ...spec, seeds: o.seeds ?? spec.seeds, train: { ...spec.train, steps: o.steps ?? spec.train.steps } }, specPath);
   const perturb = o.map === undefined ? parseDimensions(o.perturb ?? DIMENSIONS.join(",")) : undefined;
   const grid = o.grid === undefined ? mapDefaults.grid : parseGrid(o.grid);
@@ -67,9 +71,10 @@ export default async function (specPath: string, o: StabilityOpts): Promise<void
   };
   try {
     if (perturb) {
-      const r = await stabilityReport(spec, { ...common, perturb, scale: o.scale, seedVariants: o.seedVariants, dataset: o.dataset });
+      const certify = o.certify === undefined || o.certify === false ? undefined : { nodes: o.certify === true ? undefined : certifyNodes(o.certify) };
+      const r = await stabilityReport(spec, { ...common, perturb, scale: o.scale, seedVariants: o.seedVariants, dataset: o.dataset, certify });
       reporter.stop();
-      console.log(o.json ? JSON.stringify({ ...r, store: o.store }) : renderReport(r));
+      console.log(o.json ? JSON.stringify({ ...r, store: store.url }) : renderReport(r));
     } else {
       const m = await stabilityMap(spec, { ...common, grid, lrs, momenta });
       reporter.stop();
@@ -78,12 +83,18 @@ export default async function (specPath: string, o: StabilityOpts): Promise<void
         writeFileSync(o.out, ext === ".svg" ? svg : toPng(svg));
         reporter.info(`wrote ${o.out}`);
       }
-      console.log(o.json ? JSON.stringify({ ...m, store: o.store, picture: o.out ?? null }) : renderMap(m));
+      console.log(o.json ? JSON.stringify({ ...m, store: store.url, picture: o.out ?? null }) : renderMap(m));
     }
   } finally {
     reporter.stop();
     await store.close();
   }
+}
+
+function certifyNodes(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1e6) throw new EcotoneError("E_ARGS", `--certify: sub-boxes per pair must be an integer in [1, 1e6], got ${v}`);
+  return n;
 }
 
 function parseGrid(g: string): [number, number] {
@@ -102,7 +113,8 @@ export function renderReport(r: StabilityReport): string {
       (r.envs.addedNovel.length ? ` (added to probe off-distribution behaviour)` : ""),
     `base run ${r.base.runId}: class ${r.base.class ?? "—"}; across its seeds JS in ${f(r.base.seedSpread.jsIn)} / off ${f(r.base.seedSpread.jsOff)} bits, answers agree ${f(r.base.seedSpread.agreeIn, 2)} / ${f(r.base.seedSpread.agreeOff, 2)}`,
     "",
-    "dimension  variants                              JS in   JS off  KL in   KL off  agree in/off  |Δacc| in/off  classes agree",
+    "dimension  variants                              JS in   JS off  KL in   KL off  agree in/off  |Δacc| in/off  classes agree" +
+      (r.dimensions.some((d) => d.certified) ? "  certified KL ≤ (found)" : ""),
   ];
   for (const d of r.dimensions) {
     const vs = d.variants.map((v) => v.label).join(", ");
@@ -111,7 +123,8 @@ export function renderReport(r: StabilityReport): string {
       continue;
     }
     const s = d.distance;
-    lines.push(`${d.dimension.padEnd(10)} ${vs.slice(0, 37).padEnd(37)} ${f(s.jsIn)}   ${f(s.jsOff)}   ${f(s.klIn)}   ${f(s.klOff)}   ${f(s.agreeIn, 2)} / ${f(s.agreeOff, 2)}   ${f(s.accGapIn, 2)} / ${f(s.accGapOff, 2)}    ${f(d.classAgreement, 2)}`);
+    const cert = d.certified ? `          ${f(d.certified.bound, 2)} (${f(d.certified.found, 2)})` : "";
+    lines.push(`${d.dimension.padEnd(10)} ${vs.slice(0, 37).padEnd(37)} ${f(s.jsIn)}   ${f(s.jsOff)}   ${f(s.klIn)}   ${f(s.klOff)}   ${f(s.agreeIn, 2)} / ${f(s.agreeOff, 2)}   ${f(s.accGapIn, 2)} / ${f(s.accGapOff, 2)}    ${f(d.classAgreement, 2)}${cert}`);
     if (d.note) lines.push(`           note: ${d.note}`);
   }
   lines.push("", `ranking by spread (mean JS over all probed environments): ${r.ranking.map((x) => `${x.dimension} ${f(x.js)}`).join(" > ")}`);

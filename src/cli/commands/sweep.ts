@@ -1,19 +1,24 @@
 // `ecotone sweep`: expand and validate the sweep, run its missing cells in parallel, export the
 // results (cells.csv, cells.json, phase diagram) and print them. Running the same command again
 // resumes a killed sweep, or just reports a finished one.
-import { dirname, join } from "node:path";
-import { openStore } from "../../store/index.ts";
-import { exportSweep } from "../../sweep/export.ts";
+import { join } from "node:path";
+import { openStore, redactUrl, storeFolder } from "../../store/index.ts";
+import { exportSweep } from "../../export/sweep.ts";
 import { resultsJson, type SweepResults } from "../../sweep/results.ts";
 import { runSweep, type CellEvent } from "../../sweep/runner.ts";
 import { loadSweep } from "../../sweep/spec.ts";
+import { EcotoneError } from "../../util/errors.ts";
 import { defaultReporter } from "../reporter.ts";
 
-interface Opts { store: string; workers?: number; json?: boolean; quick?: boolean; allowLarge?: boolean }
+interface Opts { store: string; set?: string[]; workers?: number; json?: boolean; quick?: boolean; allowLarge?: boolean; queue?: boolean; wait?: boolean; lease?: number; retries?: number }
 
-export default async function (specPath: string, o: Opts): Promise<void> {
+export default async function (specPath: string, id: string | undefined, o: Opts): Promise<void> {
+  // `ecotone sweep status <id>`: a queued sweep across its workers (src/queue).
+  if (specPath === "status" && id !== undefined) return (await import("./_sweep-queue.ts")).sweepStatus(id, o);
+  if (id !== undefined) throw new EcotoneError("E_ARGS", `sweep: unexpected argument ${id} (did you mean ecotone sweep status ${id}?)`);
   // Validate every cell before the store is touched: a bad spec leaves nothing behind.
-  const sweep = await loadSweep(specPath, { quick: o.quick, allowLarge: o.allowLarge });
+  const sweep = await loadSweep(specPath, { quick: o.quick, allowLarge: o.allowLarge, set: o.set });
+  if (o.queue) return (await import("./_sweep-queue.ts")).queueSweep(sweep, o, render); // cells go to `ecotone worker` processes
   const store = await openStore(o.store);
   const reporter = defaultReporter();
   const tty = process.stderr.isTTY === true && !process.env.CI;
@@ -37,7 +42,7 @@ export default async function (specPath: string, o: Opts): Promise<void> {
   let outcome, shown = -1;
   try {
     outcome = await runSweep(sweep, {
-      store, workers: o.workers, signal: ac.signal, onCell, allowLarge: o.allowLarge,
+      store, storeUrl: o.store, workers: o.workers, signal: ac.signal, onCell, allowLarge: o.allowLarge,
       onStart: (s) => {
         reporter.info(`sweep ${sweep.id} (${sweep.name}): ${s.toRun} of ${s.cells} cells to run, ${s.workers} at a time`);
         reporter.start(`sweep ${sweep.name}`, s.total);
@@ -50,12 +55,12 @@ export default async function (specPath: string, o: Opts): Promise<void> {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
   }
-  const out = join(dirname(o.store), "exports", sweep.id);
+  const out = join(storeFolder(o.store), "exports", sweep.id);
   const { files, results, notes } = await exportSweep(store, sweep.id, out, sweep.diagram);
   await store.close();
   for (const note of notes) reporter.info(note);
-  if (o.json) console.log(JSON.stringify({ ...resultsJson(results), ran: outcome.ran, resumed: outcome.resumed, store: o.store, exports: files }));
-  else console.log(render(results, o.store, out));
+  if (o.json) console.log(JSON.stringify({ ...resultsJson(results), ran: outcome.ran, resumed: outcome.resumed, store: redactUrl(o.store), exports: files }));
+  else console.log(render(results, redactUrl(o.store), out));
   if (outcome.status === "interrupted") {
     reporter.info(`interrupted: run the same command again to finish the ${n - results.completed} remaining cells`);
     process.exitCode = 130;

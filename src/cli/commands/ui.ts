@@ -1,7 +1,7 @@
 // `ecotone ui [--store PATH] [--port N] [--host H]`: serve the dashboard until Ctrl-C.
 import { existsSync, statSync } from "node:fs";
 import { dashboardDefaults, startDashboard } from "../../dashboard/server.ts";
-import { damaged, openStore, storeDefaults } from "../../store/index.ts";
+import { damaged, isPostgresUrl, openStore, redactUrl, storeDefaults } from "../../store/index.ts";
 import { EcotoneError } from "../../util/errors.ts";
 
 export interface UiOptions {
@@ -12,13 +12,14 @@ export interface UiOptions {
 
 export default async function (o: UiOptions): Promise<void> {
   // Opening a missing file would create an empty store and show an empty dashboard; say so instead.
-  if (o.store !== ":memory:" && !existsSync(o.store)) {
+  const file = o.store !== ":memory:" && !isPostgresUrl(o.store); // a server store is checked by opening it
+  if (file && !existsSync(o.store)) {
     throw new EcotoneError("E_NOT_FOUND", `no run store at ${o.store} (run an experiment first, or give --store)`);
   }
   // Read-only: the dashboard never writes, so a store in a read-only folder can be served.
   const store = await openStore(o.store, { readonly: true });
   // A damaged store is still served (what can be read, can be seen), with a word about it.
-  if (o.store === ":memory:" || statSync(o.store).size <= storeDefaults.checkMaxBytes) {
+  if (!file || statSync(o.store).size <= storeDefaults.checkMaxBytes) {
     const problem = await store.integrity().then((p) => p && damaged(o.store, p).message, (e: Error) => e.message); // unreadable: damaged too
     if (problem !== null) process.stderr.write(`ecotone ui: warning: ${problem}\n`);
   }
@@ -27,7 +28,7 @@ export default async function (o: UiOptions): Promise<void> {
     await store.close(); // e.g. the port is taken: release the store before reporting it
     throw e;
   });
-  process.stderr.write(`ecotone ui: serving ${o.store} at ${ui.url} (Ctrl-C to stop)\n`);
+  process.stderr.write(`ecotone ui: serving ${redactUrl(o.store)} at ${ui.url} (Ctrl-C to stop)\n`);
   if (host !== dashboardDefaults.host && host !== "localhost") {
     process.stderr.write(`ecotone ui: listening on ${host}: anyone who can reach this address can read the store (requests must name it, or a loopback name, as Host)\n`);
   }
