@@ -122,7 +122,7 @@ describe("ecotone sweep --queue and ecotone worker on PostgreSQL", { timeout: 90
       assert.match(b.output(), new RegExp(`resuming run ${victim!.runId}`));
       const steps = (await store.metrics(victim!.runId, { keys: ["perf/acc:A"] })).filter((p) => p.seed === 0).map((p) => p.step);
       assert.deepEqual(steps, [...new Set(steps)].sort((x, y) => x - y), "no checkpoint stored twice");
-      assert.equal(steps.at(-1), 200);
+      assert.equal(steps.at(-1), 1000);
       assert.equal((await store.getSweep(sweepId))!.status, "completed");
       // The queue saw two tries of that cell: the killed one (expired) and b's.
       const q = await Queue.open(url);
