@@ -133,17 +133,28 @@ export function fp32Peak(): Peak {
 
 type TorchRow = { seeds: number; threads: number; modelStepsPerSec: number; steps: number; seconds: number; cpuSeconds: number };
 
-/** Runs bench/torch_reference.py: PyTorch's model-steps/s per (seeds, threads), or why it was skipped. */
+/**
+ * Runs bench/torch_reference.py: PyTorch's model-steps/s per (seeds, threads), or why it was
+ * skipped. One process per thread count, with the BLAS pool sized to match: Debian's OpenBLAS
+ * ignores torch.set_num_threads and would use every core in a "1-thread" row.
+ */
 async function torchReference(seeds: number[], threads: number[], minSeconds: number): Promise<{ rows: TorchRow[] } | { skipped: string }> {
   const python = benchDefaults.python;
   if (!existsSync(python)) return { skipped: `${python} not found` };
   const script = fileURLToPath(new URL("../../bench/torch_reference.py", import.meta.url));
-  return new Promise((resolve) => {
-    execFile(python, [script, "--seeds", seeds.join(","), "--threads", threads.join(","), "--seconds", String(minSeconds)], { timeout: 900_000 }, (err, stdout, stderr) => {
-      if (err) return resolve({ skipped: /No module named .?torch/.test(stderr) ? `${python} has no torch` : `torch_reference.py failed: ${(stderr || err.message).trim().split("\n").pop()}` });
-      resolve({ rows: stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as TorchRow) });
+  const rows: TorchRow[] = [];
+  for (const t of threads) {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t) };
+    const r = await new Promise<TorchRow[] | { skipped: string }>((resolve) => {
+      execFile(python, [script, "--seeds", seeds.join(","), "--threads", String(t), "--seconds", String(minSeconds)], { timeout: 900_000, env }, (err, stdout, stderr) => {
+        if (err) return resolve({ skipped: /No module named .?torch/.test(stderr) ? `${python} has no torch` : `torch_reference.py failed: ${(stderr || err.message).trim().split("\n").pop()}` });
+        resolve(stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as TorchRow));
+      });
     });
-  });
+    if (!Array.isArray(r)) return r;
+    rows.push(...r);
+  }
+  return { rows };
 }
 
 const round = (v: number, k = 10) => Math.round(v * k) / k;
