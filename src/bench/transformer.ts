@@ -83,7 +83,7 @@ export async function torchTransformer(seeds: number[], minSeconds: number, thre
   const python = transformerBenchDefaults.python;
   if (!existsSync(python)) return { skipped: `${python} not found` };
   return new Promise((resolve) => {
-    execFile(python, [script, "--seeds", seeds.join(","), "--seconds", String(minSeconds), "--threads", String(threads)], { timeout: 600_000 }, (err, stdout, stderr) => {
+    execFile(python, [script, "--seeds", seeds.join(","), "--seconds", String(minSeconds), "--threads", String(threads)], { timeout: 600_000, env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } }, (err, stdout, stderr) => { // Debian's OpenBLAS ignores torch.set_num_threads
       if (err) return resolve({ skipped: `the torch script failed: ${(stderr || err.message).trim().split("\n").pop()}` });
       resolve({ rows: stdout.trim().split("\n").map((l) => JSON.parse(l) as TorchRow) });
     });
