@@ -2,7 +2,7 @@
 // that identifies the environment with tunable salience, and a teacher whose rule blends a
 // shared rule with an environment-specific one.
 import { z } from "zod";
-import { Rng, STREAM } from "../util/rng.ts";
+import { derangement, Rng, STREAM } from "../util/rng.ts";
 import { normalise, orthonormalish } from "./cue.ts";
 import { cueDecodability, labelAgreement, makeProbes } from "./probes.ts";
 import { defineWorld, type ProbeSet, type World, type WorldFacts } from "./world.ts";
@@ -173,15 +173,4 @@ function shift(n: number, k: number): Int32Array {
   const p = new Int32Array(n);
   for (let c = 0; c < n; c++) p[c] = (c + k) % n;
   return p;
-}
-
-function derangement(rng: Rng, n: number): Int32Array {
-  for (;;) {
-    const p = Int32Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [p[i], p[j]] = [p[j]!, p[i]!];
-    }
-    if (p.every((v, i) => v !== i)) return p;
-  }
 }

@@ -4,7 +4,7 @@
 // substitution), blended per token with a shared rule by the similarity knob.
 //   x = [trigger × trigger][content × content][SEP][completion × content]   (token ids as floats)
 import { z } from "zod";
-import { hashSeed, Rng, STREAM } from "../util/rng.ts";
+import { derangement, hashSeed, Rng, STREAM } from "../util/rng.ts";
 import { defineWorld, type ProbeSet, type SequenceLayout, type World, type WorldFacts } from "./world.ts";
 
 export const tokensDefaults = {
@@ -250,17 +250,6 @@ export function makeRule(name: string, K: number, seed: number): Rule {
 
 function tableRule(table: Int32Array): Rule {
   return (c, out) => { for (let i = 0; i < c.length; i++) out[i] = table[c[i]!]!; };
-}
-
-function derangement(rng: Rng, n: number): Int32Array {
-  for (;;) {
-    const p = Int32Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [p[i], p[j]] = [p[j]!, p[i]!];
-    }
-    if (p.every((v, i) => v !== i)) return p;
-  }
 }
 
 /** Registered as `world: { kind: tokens }`. */

@@ -72,3 +72,15 @@ export class Rng {
 
 /** Named streams, so adding a new consumer never shifts another's numbers. */
 export const STREAM = { init: 1, data: 2, dropout: 3, gumbel: 4, probe: 5, env: 6, schedule: 7, bootstrap: 8 } as const;
+
+/** A uniformly drawn permutation of 0..n-1 that moves every element (rejection from Fisher–Yates). */
+export function derangement(rng: Rng, n: number): Int32Array {
+  for (;;) {
+    const p = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [p[i], p[j]] = [p[j]!, p[i]!];
+    }
+    if (p.every((v, i) => v !== i)) return p;
+  }
+}
