@@ -21,10 +21,12 @@ before(async () => {
 });
 
 describe("ensemble members as plain models", () => {
-  for (const heads of ["shared", "per-env"] as const)
-    it(`reproduce the ensemble's probe outputs exactly (${heads} heads)`, async () => {
+  // The jitted engine evaluates with the very graph a member uses: bit for bit. The fused kernel
+  // evaluates the same parameters in its own order: float32 rounding apart.
+  for (const [heads, engine] of [["shared", "jax"], ["per-env", "jax"], ["shared", "fused"]] as const)
+    it(`reproduce the ensemble's probe outputs ${engine === "jax" ? "exactly" : "to float32 rounding"} (${heads} heads, ${engine} engine)`, async () => {
       const store = await openStore(":memory:");
-      const spec = tinySpec({ model: { hidden: [16], heads }, novel: [{ kind: "fresh" }] });
+      const spec = tinySpec({ model: { hidden: [16], heads }, novel: [{ kind: "fresh" }] }, { engine });
       const { runId } = await runExperiment(spec, { store, threads: 1 });
       const { trainer } = await loadModels(store, runId);
       const all = trainer.outputs(); // [S, envs·N, C]
@@ -33,7 +35,9 @@ describe("ensemble members as plain models", () => {
       for (const g of [0, 2]) {
         const p = memberOf(trainer, g);
         const probs = nn.softmax(f(tree.ref(p), batch.x.ref), -1).dataSync();
-        assert.deepEqual(Array.from(probs), Array.from(all.subarray(g * probs.length, (g + 1) * probs.length)));
+        const want = all.subarray(g * probs.length, (g + 1) * probs.length);
+        if (engine === "jax") assert.deepEqual(Array.from(probs), Array.from(want));
+        else probs.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `probe output ${i}: ${v} against ${want[i]}`));
         tree.dispose(p);
       }
       tree.dispose(batch);
