@@ -37,7 +37,7 @@ describe("ensemble members as plain models", () => {
         const probs = nn.softmax(f(tree.ref(p), batch.x.ref), -1).dataSync();
         const want = all.subarray(g * probs.length, (g + 1) * probs.length);
         if (engine === "jax") assert.deepEqual(Array.from(probs), Array.from(want));
-        else probs.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `probe output ${i}: ${v} against ${want[i]}`));
+        else Array.from(probs as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-5, `probe output ${i}: ${v} against ${want[i]}`));
         tree.dispose(p);
       }
       tree.dispose(batch);

@@ -30,6 +30,7 @@ function makeBatch(kind: Kind, heads: boolean, dropout: boolean, rng: Rng): Step
       rewards: f64(Float32Array.from({ length: S * B * C }, () => rng.uniform()), [S, B, C]),
       gumbel: f64(randn(rng, S * B * C), [S, B, C]),
       useBaseline: f64(new Float32Array(B).fill(1), [1, B]),
+      exact: f64(new Float32Array(B), [1, B]), // one answer per input: no sequence to match
     } };
   if (kind === "preference")
     b.obj.preference = { mask, t: {
