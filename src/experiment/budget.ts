@@ -22,6 +22,7 @@ export interface Estimate {
   params: number; // parameters of one model
   stateBytes: number; // parameters, optimiser moments and reference policy, all seeds
   shardBytes: number; // the largest shard's tensors: state, one batch's activations, probe outputs and activations
+  activationBytes: number; // of which a training step's activations and their gradients (the largest shard)
   rows: number; // metric values stored over the run
   steps: number;
 }
@@ -38,14 +39,18 @@ export function estimate(spec: ExperimentSpec, threads = budgetDefaults.threads)
   const copies = 1 + ({ sgd: 0, momentum: 1, adam: 2 }[spec.train.optimizer] ?? 2) + 1; // weights, moments, reference (or gradients)
   const widths = model.hidden.reduce((a, w) => a + w, 0);
   const E = world.envs.length, T = world.trained, N = spec.train.probes, B = spec.train.batch, C = world.classes, D = world.inputDim;
+  // a model that knows its activations (a transformer: sequence length, attention maps) says so
+  const acts = (b: number) => model.activationFloats?.(b);
+  const stepActs = 3 * shard * (acts(B) ?? B * (D + widths + C)); // a step's activations and their gradients
+  const probeActs = shard * (model.activationFloats ? acts((E + T) * N)! : E * N * C + T * N * (C + widths)); // probe passes: outputs and activations
   const shardFloats = shard * params * copies // state
-    + 3 * shard * B * (D + widths + C) // a step's activations and their gradients
-    + shard * (E * N * C + T * N * (C + widths)) // probe outputs, counterfactual outputs and activations
+    + stepActs
+    + probeActs
     + (E + T) * N * D; // the probe inputs
   const plan = { allEnvNames: world.envs.map((e) => e.name), envNames, model, spec, world } as unknown as RunPlan;
   const keys = runDescriptors(plan, runMetrics(plan, { baselines: spec.baselines })).length;
   const checkpoints = Math.ceil(spec.train.steps / spec.train.evalEvery) + 1;
-  return { params, stateBytes: 4 * S * params * copies, shardBytes: 4 * shardFloats, rows: checkpoints * (S + 1) * keys, steps: spec.train.steps };
+  return { params, stateBytes: 4 * S * params * copies, shardBytes: 4 * shardFloats, activationBytes: 4 * stepActs, rows: checkpoints * (S + 1) * keys, steps: spec.train.steps };
 }
 
 /** Throws E_SPEC naming the field and the limit when `spec` exceeds one; `allowLarge` lifts the soft limits. */
@@ -57,10 +62,10 @@ export function checkBudget(spec: ExperimentSpec, o: { allowLarge?: boolean; sou
   };
   const shards = Math.min(budgetDefaults.threads, spec.seeds);
   if (e.shardBytes > budgetDefaults.shardBytes)
-    refuse(`too large for one worker thread: seeds × model.${Object.keys(spec.model).filter((k) => k !== "kind").join("/")} need about ${GiB(e.shardBytes)} of tensors per thread (${e.params.toLocaleString("en")} parameters per model), the limit is ${GiB(budgetDefaults.shardBytes)} (the engine's Wasm32 memory): use fewer seeds, a smaller model, or fewer train.probes`, true);
+    refuse(`too large for one worker thread: seeds × ${e.activationBytes > e.shardBytes / 2 ? "train.batch × " : ""}model.${Object.keys(spec.model).filter((k) => k !== "kind").join("/")} need about ${GiB(e.shardBytes)} of tensors per thread (${e.params.toLocaleString("en")} parameters per model), the limit is ${GiB(budgetDefaults.shardBytes)} (the engine's Wasm32 memory): use fewer seeds, a smaller model, or fewer train.probes`, true);
   if (o.allowLarge) return e;
   if (shards * e.shardBytes > budgetDefaults.memoryBytes)
-    refuse(`seeds × model need about ${GiB(shards * e.shardBytes)} of tensors (${GiB(e.stateBytes)} of them parameters and optimiser state); the limit is ${GiB(budgetDefaults.memoryBytes)}`, false);
+    refuse(`seeds × ${e.activationBytes > e.shardBytes / 2 ? "train.batch × " : ""}model need about ${GiB(shards * e.shardBytes)} of tensors (${GiB(e.stateBytes)} of them parameters and optimiser state); the limit is ${GiB(budgetDefaults.memoryBytes)}`, false);
   if (e.steps > budgetDefaults.steps) refuse(`train.steps: ${e.steps.toLocaleString("en")} steps is more than the limit of ${budgetDefaults.steps.toLocaleString("en")}`, false);
   if (e.rows > budgetDefaults.rows)
     refuse(`the run would store about ${e.rows.toLocaleString("en")} metric values (checkpoints every train.evalEvery = ${spec.train.evalEvery} steps × seeds × metrics), more than the limit of ${budgetDefaults.rows.toLocaleString("en")}: raise train.evalEvery or use fewer seeds`, false);

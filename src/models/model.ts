@@ -40,6 +40,8 @@ export interface Model<P = any> {
   trainNoise?(runSeed: number, seeds: number[], step: number, batch: number): np.Array[] | undefined;
   /** Per seed, the weight each unit of the last representation has on the output: [S, width] (borrows p). */
   readoutNorm?(p: P): Float32Array;
+  /** Floats one model's forward pass holds for a batch of `batch` inputs (activations; the budget's estimate). Absent: the widths of `hidden` suffice. */
+  activationFloats?(batch: number): number;
   /** Parameters of one model. */
   paramCount(): number;
 }

@@ -320,6 +320,18 @@ export class Transformer implements Model<Params> {
     return norm;
   }
 
+  /**
+   * Floats one model's forward pass holds for `batch` sequences of the world's length T: the
+   * one-hot input and the logits (B·T·V each, the logits per output head), per block the residual,
+   * LayerNorm, qkv, context and MLP tensors (B·T·(8d + 2·mlp)), and the attention scores and
+   * probabilities (2·B·H·T²): the term that grows with the square of the sequence.
+   */
+  activationFloats(batch: number): number {
+    const a = this.arch, T = a.length, N = batch * T;
+    const perBlock = N * (8 * a.d + 2 * a.mlp) + 2 * batch * a.heads * T * T;
+    return N * a.vocab * (1 + a.outHeads) + N * (a.d + (a.bottleneck || 0)) + a.layers * perBlock;
+  }
+
   paramCount(): number {
     return paramCount(this.arch);
   }

@@ -7,7 +7,7 @@ import type { Labelled, Model } from "../dynamics/index.ts";
 import { datasetPool } from "../train/batch.ts";
 import type { RunPlan } from "../train/plan.ts";
 import { Rng } from "../util/rng.ts";
-import { archOf, type MemberParams, memberModel } from "./members.ts";
+import { type AnyMember, headRows, memberFn } from "./members.ts";
 
 export const trainingSetDefaults = {
   perEnv: 1024, // samples per trained environment when the spec draws fresh data
@@ -17,8 +17,8 @@ export const trainingSetDefaults = {
 const SAMPLE_STREAM = 0x11c;
 
 export interface TrainingSet {
-  batch: Labelled; // x [n, D], y int32 [n]
-  f: Model<MemberParams>; // the member model, head weights bound to these rows
+  batch: Labelled; // x [n, D], y int32 [n] (a sequence world: x [n, P + L] teacher-forced, y int32 [n, L] the completion)
+  f: Model<AnyMember>; // the member model, head weights bound to these rows
   n: number;
   source: "pool" | "fresh"; // the spec's finite pool, or a fixed draw from the training distribution
 }
@@ -41,14 +41,13 @@ export function trainingSet(plan: RunPlan, perEnv = trainingSetDefaults.perEnv):
     const rng = new Rng(plan.world.seed, SAMPLE_STREAM, e);
     for (let i = 0; i < per; i++) y[e * per + i] = plan.world.sample(e, rng, x, (e * per + i) * D);
   }
-  let heads: Float32Array | undefined;
-  if (H > 1) {
-    heads = new Float32Array(n * H);
-    for (let i = 0; i < n; i++) heads[i * H + Math.floor(i / per)] = 1; // each row reads its environment's head
-  }
+  const heads = headRows(H, (i) => Math.floor(i / per), n); // each row reads its environment's head
+  const seq = plan.world.sequence;
+  // a sequence world's targets are the completion tokens in x (a pool's noisy ones as trained)
+  const ys = seq ? Int32Array.from({ length: n * seq.completion }, (_, j) => x[Math.floor(j / seq.completion) * D + seq.prompt + (j % seq.completion)]!) : y;
   return {
-    batch: { x: np.array(x, { shape: [n, D] }), y: np.array(y, { dtype: np.int32 }) },
-    f: memberModel(archOf(plan), heads),
+    batch: { x: np.array(x, { shape: [n, D] }), y: np.array(ys, { dtype: np.int32 }).reshape(seq ? [n, seq.completion] : [n]) },
+    f: memberFn(plan, heads),
     n,
     source: pools ? "pool" : "fresh",
   };

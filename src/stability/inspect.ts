@@ -5,23 +5,30 @@ import type { Store } from "../store/index.ts";
 import type { ExperimentSpec } from "../experiment/schema.ts";
 import { loadModels } from "../train/baselines.ts";
 import { makePlan, type RunPlan } from "../train/plan.ts";
-import { type MemberParams, memberOf } from "./members.ts";
+import type { ShardTrainer } from "../train/shard.ts";
+import type { Params as Tree } from "../dynamics/index.ts";
+import { type AnyMember, anyMemberOf, type MemberParams, memberOf } from "./members.ts";
 
-export interface StoredMember {
+export interface StoredMember<P extends Tree = MemberParams> {
   runId: string;
   spec: ExperimentSpec;
   plan: RunPlan;
   step: number; // the checkpoint the stored state is from
   seed: number;
-  params: MemberParams; // yours: dispose when done
+  params: P; // yours: dispose when done
   diverged: boolean; // the seed's loss went non-finite during the run
 }
 
-/** Member `seed` of stored run `runId`, as a plain model's parameters. */
-export async function loadMember(store: Store, runId: string, seed = 0): Promise<StoredMember> {
+/** Member `seed` of stored run `runId`, as a plain model's parameters (an MLP's; other models are refused). */
+export const loadMember = (store: Store, runId: string, seed = 0): Promise<StoredMember> => load(store, runId, seed, memberOf);
+
+/** Member `seed` of stored run `runId` of any model (see members.ts `anyMember`). */
+export const loadAnyMember = (store: Store, runId: string, seed = 0): Promise<StoredMember<AnyMember>> => load(store, runId, seed, anyMemberOf);
+
+async function load<P extends Tree>(store: Store, runId: string, seed: number, take: (t: ShardTrainer, s: number) => P): Promise<StoredMember<P>> {
   const { trainer, spec, step } = await loadModels(store, runId);
   try {
-    const params = memberOf(trainer, seed);
+    const params = take(trainer, seed);
     const row = await store.getRun(runId);
     const diverged = (await store.divergences(row!.id)).some((d) => d.seed === seed);
     return { runId: row!.id, spec, plan: makePlan(spec), step, seed, params, diverged };
@@ -30,4 +37,4 @@ export async function loadMember(store: Store, runId: string, seed = 0): Promise
   }
 }
 
-export const disposeMember = (m: StoredMember) => tree.dispose(m.params);
+export const disposeMember = (m: StoredMember<Tree>) => tree.dispose(m.params);

@@ -10,11 +10,11 @@ import type { ExperimentSpec } from "../experiment/schema.ts";
 import type { Store } from "../store/index.ts";
 import { makePlan, type RunPlan } from "../train/plan.ts";
 import { EcotoneError } from "../util/errors.ts";
-import { archOf, memberModel, memberSize } from "./members.ts";
+import { memberFn, memberSize } from "./members.ts";
 import { withDefaults } from "./_options.ts";
 import { type TrainingSet, trainingSet, trainingSetDefaults } from "./data.ts";
-import { disposeMember, loadMember } from "./inspect.ts";
-import { trainWithSnapshots } from "./snapshots.ts";
+import { disposeMember, loadAnyMember } from "./inspect.ts";
+import { trainAnyWithSnapshots } from "./snapshots.ts";
 
 export const llcDefaults = {
   chains: 4, // independent chains; their spread is the error bar
@@ -76,9 +76,9 @@ function setup(plan: RunPlan, data: TrainingSet, o: LlcRunOptions) {
   const T = plan.world.trained;
   // rows come in equal environment blocks: each minibatch takes the same number from each
   const b = Math.min(data.n, Math.max(T, Math.floor(c.batchSize / T) * T));
-  const heads = archOf(plan).heads;
+  const heads = plan.model.heads;
   // a per-environment head is bound to row positions: a minibatch's rows are laid out like its strata
-  const f = b < data.n && heads > 1 ? memberModel(archOf(plan), headLayout(b, T, heads)) : data.f;
+  const f = b < data.n && heads > 1 ? memberFn(plan, headLayout(b, T, heads)) : data.f;
   const opts: LlcOptions = {
     n: data.n, ...(o.beta !== undefined && { beta: o.beta }), gamma: o.gamma, stepSize: o.stepSize, burnIn: o.burnIn,
     chains: c.chains, draws: c.draws, maxBurnIn: c.maxBurnIn, batchSize: b, strata: T, seed: o.samplerSeed ?? 0,
@@ -102,7 +102,7 @@ const optionsOf = (r: LlcResult, calibrated: boolean): Options => ({
 
 /** LLC of member `seed` of a stored run, at its final state. */
 export async function llcOfRun(store: Store, runId: string, o: LlcRunOptions = {}): Promise<LlcReport> {
-  const m = await loadMember(store, runId, o.seed ?? 0);
+  const m = await loadAnyMember(store, runId, o.seed ?? 0);
   const data = trainingSet(m.plan, o.perEnv);
   try {
     if (m.diverged) throw new EcotoneError("E_DIVERGED", `run ${m.runId}: seed ${m.seed} diverged; pick another --seed`);
@@ -152,7 +152,7 @@ export function llcAlongTraining(
 ): LlcTrajectoryReport {
   const seed = o.seed ?? 0;
   const plan = makePlan(spec);
-  const snaps = trainWithSnapshots(spec, seed, o.onTrain);
+  const snaps = trainAnyWithSnapshots(spec, seed, o.onTrain);
   const data = trainingSet(plan, o.perEnv);
   try {
     const { loss, opts } = setup(plan, data, o);

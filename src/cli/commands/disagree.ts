@@ -2,6 +2,7 @@
 // --certify, also a certified bound on how much they can disagree anywhere in a region.
 import type { DiffMeasure } from "../../dynamics/index.ts";
 import { type CertifyRequest, type DisagreeReport, disagreeRuns } from "../../stability/disagree.ts";
+import { disagreeTokenRuns, isSequenceRun, type TokenDisagreeReport } from "../../stability/disagree-tokens.ts";
 import { openStore } from "../../store/index.ts";
 import { EcotoneError } from "../../util/errors.ts";
 
@@ -25,11 +26,30 @@ export default async function (runA: string, runB: string, o: DisagreeOpts): Pro
     : undefined;
   const store = await openStore(o.store);
   try {
+    if (await isSequenceRun(store, runA)) {
+      // token inputs: a search over prompts (--samples random ones, then --steps rounds of coordinate search)
+      const bad = [["--certify", o.certify], ["--restarts", o.restarts], ["--step-a", o.stepA], ["--step-b", o.stepB]].filter(([, v]) => v !== undefined && v !== false).map(([k]) => k);
+      if (bad.length) throw new EcotoneError("E_ARGS", `disagree: ${bad.join(", ")} ${bad.length > 1 ? "apply" : "applies"} to runs with vector inputs; run ${runA} reads token prompts (searched with --samples and --steps)`);
+      const r = await disagreeTokenRuns(store, runA, runB, { seedA: o.seed, seedB: o.seedB, samples: o.samples, rounds: o.steps });
+      console.log(o.json ? JSON.stringify(r) : renderTokens(r));
+      return;
+    }
     const r = await disagreeRuns(store, runA, runB, { seedA: o.seed, seedB: o.seedB, stepA: o.stepA, stepB: o.stepB, restarts: o.restarts, steps: o.steps, samples: o.samples, certify });
     console.log(o.json ? JSON.stringify(r) : render(r));
   } finally {
     await store.close();
   }
+}
+
+export function renderTokens(r: TokenDisagreeReport): string {
+  const t = (xs: number[]) => xs.join(" ");
+  return [
+    `disagreement of ${r.a.runId} seed ${r.a.seed} (A) and ${r.b.runId} seed ${r.b.seed} (B) over token prompts (positions ${r.positions.join(", ")} searched)`,
+    `  search:         mean KL(A ‖ B) per completion token = ${f(r.kl)} nats (random prompts, then coordinate search; ${r.evaluations} prompts scored)`,
+    `  random prompts: ≤ ${f(r.randomMaxKl)} nats   → search/random = ${f(r.gain, 2)}×`,
+    `  on the probes:  mean KL ${f(r.probes.kl)} nats; greedy completions agree exactly on ${f(r.probes.exactAgreement, 3)} of ${r.probes.n} prompts`,
+    `  prompt ${t(r.prompt)}: A completes ${t(r.completion.a)}, B completes ${t(r.completion.b)}; KL per token ${r.klPerToken.map((k) => f(k, 3)).join(", ")}`,
+  ].join("\n");
 }
 
 const f = (v: number, d = 4) => (Number.isFinite(v) ? v.toFixed(d) : "—");
