@@ -11,23 +11,37 @@ import { expectShape } from "./_shape.ts";
 export function linearCka(x: ArrayLike<number>, y: ArrayLike<number>, M: number, H1: number, H2: number): number {
   expectShape("x", x, { M, H1 });
   expectShape("y", y, { M, H2 });
+  // Fewer inputs than units: the same quantities from the M×M row Grams, ‖YᵀX‖² = ⟨XXᵀ, YYᵀ⟩.
+  if (ckaUsesRowGrams(M, H1, H2)) return ckaOfRowGrams(centredRowGram(x, M, H1), centredRowGram(y, M, H2));
   const xc = centerColumns(x, M, H1);
   const yc = centerColumns(y, M, H2);
-  if (M * (H1 + H2) < H1 * H1 + H2 * H2 + H1 * H2) {
-    // Fewer inputs than units: the same quantities from the M×M row Grams, ‖YᵀX‖² = ⟨XXᵀ, YYᵀ⟩.
-    const kx = rowGram(xc, M, H1), ky = rowGram(yc, M, H2);
-    let xy = 0;
-    for (let i = 0; i < kx.length; i++) xy += kx[i]! * ky[i]!;
-    const [xx, yy] = [sumSquares(kx), sumSquares(ky)];
-    if (xx === 0 || yy === 0) return NaN;
-    return Math.min(1, xy / Math.sqrt(xx * yy));
-  }
   const hsic = (a: Float64Array, b: Float64Array, P: number, Q: number) => sumSquares(crossProduct(a, b, M, P, Q));
   const xy = hsic(xc, yc, H1, H2);
   const xx = hsic(xc, xc, H1, H1);
   const yy = hsic(yc, yc, H2, H2);
   if (xx === 0 || yy === 0) return NaN;
   return Math.min(1, xy / Math.sqrt(xx * yy));
+}
+
+/** Whether linearCka works from the M×M row Grams (cheaper when M is small against H1, H2). */
+export function ckaUsesRowGrams(M: number, H1: number, H2: number): boolean {
+  return M * (H1 + H2) < H1 * H1 + H2 * H2 + H1 * H2;
+}
+
+/** One side of linearCka's row-Gram form: the row Gram Xc Xcᵀ [M][M] of column-centred `x` [M][H] and its ‖·‖²_F; kept, it lets a caller compare one matrix with many without recomputing it. */
+export function centredRowGram(x: ArrayLike<number>, M: number, H: number): { k: Float64Array; ss: number } {
+  const k = rowGram(centerColumns(x, M, H), M, H);
+  return { k, ss: sumSquares(k) };
+}
+
+/** Linear CKA from two centredRowGram results of the same M rows: the very number linearCka returns for them. */
+export function ckaOfRowGrams(x: { k: Float64Array; ss: number }, y: { k: Float64Array; ss: number }): number {
+  if (x.k.length !== y.k.length) throw new RangeError(`ckaOfRowGrams: Grams of ${x.k.length} and ${y.k.length} entries`);
+  const kx = x.k, ky = y.k;
+  let xy = 0;
+  for (let i = 0; i < kx.length; i++) xy += kx[i]! * ky[i]!;
+  if (x.ss === 0 || y.ss === 0) return NaN;
+  return Math.min(1, xy / Math.sqrt(x.ss * y.ss));
 }
 
 function sumSquares(a: Float64Array): number {

@@ -10,7 +10,7 @@
 import { mean as average } from "../util/stats.ts";
 import { expectShape } from "./_shape.ts";
 import { slices, type Flat } from "./layout.ts";
-import { jsMany } from "./divergence.ts";
+import { entropy, jsMany } from "./divergence.ts";
 
 export interface WindowDims {
   T: number; // checkpoints in the window
@@ -77,9 +77,10 @@ export function decompose(window: Flat | readonly Flat[], targets: Flat, dims: W
   for (let s = 0; s < S; s++) {
     for (let n = 0; n < N; n++) {
       const grid = ts.map((t) => es.map((e) => cell(t, s, e, n))); // [T][E] views of [C]
-      for (const e of es) raw.churn[s]! += jsMany(ts.map((t) => grid[t]![e]!)) / (E * N);
-      for (const t of ts) raw.conditionality[s]! += jsMany(grid[t]!) / (T * N);
-      raw.total[s]! += jsMany(grid.flat()) / N;
+      const h = grid.map((row) => row.map((p) => entropy(p))); // [T][E] each cell's entropy, used three times
+      for (const e of es) raw.churn[s]! += jsMany(ts.map((t) => grid[t]![e]!), ts.map((t) => h[t]![e]!)) / (E * N);
+      for (const t of ts) raw.conditionality[s]! += jsMany(grid[t]!, h[t]!) / (T * N);
+      raw.total[s]! += jsMany(grid.flat(), h.flat()) / N;
       const averaged = es.map((e) => meanOf(ts.map((t) => grid[t]![e]!), C)); // [E][C] over the window
       raw.stableConditionality[s]! += jsMany(averaged) / N;
     }

@@ -44,17 +44,20 @@ export function js(p: ArrayLike<number>, q: ArrayLike<number>): number {
 /**
  * Generalised JS of K distributions with uniform weights, in bits, in [0, log2 K]:
  * H(mean_k p_k) - mean_k H(p_k) = I(k; y), the information the index k carries about the output.
+ * `entropies`, if given, must be each distribution's `entropy` (a caller reusing them across calls).
  */
-export function jsMany(dists: readonly ArrayLike<number>[]): number {
+export function jsMany(dists: readonly ArrayLike<number>[], entropies?: readonly number[]): number {
   const K = dists.length;
   if (K === 0) throw new RangeError("jsMany: expected at least one distribution, got 0");
+  if (entropies && entropies.length !== K) throw new RangeError(`jsMany: expected ${K} entropies, got ${entropies.length}`);
   const C = dists[0]!.length;
   const mix = new Float64Array(C);
   let meanH = 0;
-  for (const p of dists) {
+  for (let k = 0; k < K; k++) {
+    const p = dists[k]!;
     if (p.length !== C) throw new RangeError(`jsMany: expected length ${C}, got ${p.length}`);
     for (let i = 0; i < C; i++) mix[i]! += p[i]! / K;
-    meanH += entropy(p) / K;
+    meanH += (entropies ? entropies[k]! : entropy(p)) / K; // a caller's entropy(p): the same number, computed once
   }
   return Math.max(0, entropy(mix) - meanH);
 }

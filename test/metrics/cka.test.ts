@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { linearCka } from "../../src/metrics/cka.ts";
+import { centredRowGram, ckaOfRowGrams, ckaUsesRowGrams, linearCka } from "../../src/metrics/cka.ts";
 import { close, matmul, randn, randomOrthogonal } from "./_fixtures.ts";
 
 describe("linearCka", () => {
@@ -40,5 +40,17 @@ describe("linearCka", () => {
   it("is NaN for a constant representation, and throws on a wrong shape", () => {
     assert.ok(Number.isNaN(linearCka(x, new Float64Array(M * 3).fill(2), M, H, 3)));
     assert.throws(() => linearCka(x, x, M, H + 1, H), /x: expected length 2600 for \[M=200\]\[H1=13\], got 2400/);
+  });
+});
+
+describe("ckaOfRowGrams", () => {
+  it("gives linearCka's number bit for bit from kept Grams, and 1 for a rotated copy", () => {
+    const M = 10, H = 12; // fewer rows than units: linearCka works from the row Grams
+    assert.ok(ckaUsesRowGrams(M, H, H) && !ckaUsesRowGrams(200, 12, 12));
+    const x = randn(7, M, H), y = randn(8, M, H), gx = centredRowGram(x, M, H);
+    assert.equal(ckaOfRowGrams(gx, centredRowGram(y, M, H)), linearCka(x, y, M, H, H));
+    close(ckaOfRowGrams(gx, centredRowGram(matmul(x, randomOrthogonal(9, H), M, H, H), M, H)), 1, 1e-9);
+    assert.ok(Number.isNaN(ckaOfRowGrams(gx, centredRowGram(new Float64Array(M * H).fill(3), M, H))));
+    assert.throws(() => ckaOfRowGrams(gx, centredRowGram(x, 5, 24)), /Grams of 100 and 25 entries/);
   });
 });

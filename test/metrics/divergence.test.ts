@@ -66,6 +66,13 @@ describe("entropy and jsMany", () => {
       close(jsMany([p, q]), js(p, q), 1e-12);
     }
   });
+
+  it("gives the same number bit for bit from precomputed entropies, and refuses a wrong count", () => {
+    const rng = new Rng(3);
+    const ds = Array.from({ length: 5 }, () => randomDist(rng, 7));
+    assert.equal(jsMany(ds, ds.map((d) => entropy(d))), jsMany(ds));
+    assert.throws(() => jsMany(ds, [1, 2]), /expected 5 entropies, got 2/);
+  });
 });
 
 describe("meanJs", () => {

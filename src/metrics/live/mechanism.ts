@@ -2,7 +2,7 @@
 // `metrics.mechanismProbes` contents under every trained cue): is the environment decodable at
 // each layer, are units selective for one environment, do the environments use the same units,
 // how similar are the representations across cues and across time, how many dimensions they use.
-import { linearCka } from "../cka.ts";
+import { centredRowGram, ckaOfRowGrams, ckaUsesRowGrams, linearCka } from "../cka.ts";
 import { ldaDecodability } from "../probe.ts";
 import { participationRatio } from "../rank.ts";
 import { maskOverlap, selectiveFraction, unitSelectivity } from "../selectivity.ts";
@@ -54,6 +54,9 @@ export const routing = defineMetric({
   },
 });
 
+/** At most this many float64 entries of kept Grams (64 MiB) across a shard's seeds: above it, rep/ckaTime recomputes the previous one. */
+const gramCacheEntries = 1 << 23;
+
 export const representation = defineMetric({
   name: "representation",
   level: "seed",
@@ -65,28 +68,42 @@ export const representation = defineMetric({
   create(plan, seeds) {
     const S = seeds.length, E = plan.world.trained, widths = plan.model.hidden, H = widths[widths.length - 1]!;
     let prev: Float32Array | undefined; // [S, E·mechN, H] the last representation at the previous checkpoint
+    // each seed's centred row Gram of `prev` [M, M] when CKA works from row Grams: computed at the
+    // previous checkpoint already, so rep/ckaTime computes one Gram, not two (none after a restore)
+    let prevGrams: ReturnType<typeof centredRowGram>[] | undefined;
     return {
       measure(ctx) {
         const { hidden, mechN } = ctx.counterfactual();
         const M = E * mechN, rep = hidden[widths.length - 1]!;
         const ckaEnv = new Float64Array(S), ckaTime = new Float64Array(S), dim = new Float64Array(S);
+        const envGrams = ckaUsesRowGrams(mechN, H, H), timeGrams = ckaUsesRowGrams(M, H, H) && S * M * M <= gramCacheEntries;
+        const grams: ReturnType<typeof centredRowGram>[] = [];
         for (let s = 0; s < S; s++) {
           const r = rep.subarray(s * M * H, (s + 1) * M * H); // [E·mechN, H]
+          const block = (a: number) => r.subarray(a * mechN * H, (a + 1) * mechN * H); // [mechN, H] cue a's rows
           if (E > 1) {
+            // each cue's Gram once, not once per pair: the same numbers as linearCka on each pair
+            const g = envGrams ? Array.from({ length: E }, (_, a) => centredRowGram(block(a), mechN, H)) : [];
             let cka = 0, pairs = 0;
             for (let a = 0; a < E; a++)
-              for (let b = a + 1; b < E; b++, pairs++)
-                cka += linearCka(r.subarray(a * mechN * H, (a + 1) * mechN * H), r.subarray(b * mechN * H, (b + 1) * mechN * H), mechN, H, H);
+              for (let b = a + 1; b < E; b++, pairs++) cka += envGrams ? ckaOfRowGrams(g[a]!, g[b]!) : linearCka(block(a), block(b), mechN, H, H);
             ckaEnv[s] = cka / pairs;
           } else ckaEnv[s] = NaN;
-          ckaTime[s] = prev ? linearCka(prev.subarray(s * M * H, (s + 1) * M * H), r, M, H, H) : NaN;
+          if (timeGrams) {
+            grams.push(centredRowGram(r, M, H));
+            ckaTime[s] = prev ? ckaOfRowGrams(prevGrams?.[s] ?? centredRowGram(prev.subarray(s * M * H, (s + 1) * M * H), M, H), grams[s]!) : NaN;
+          } else ckaTime[s] = prev ? linearCka(prev.subarray(s * M * H, (s + 1) * M * H), r, M, H, H) : NaN;
           dim[s] = participationRatio(r, M, H);
         }
         prev = rep.slice();
+        prevGrams = timeGrams ? grams : undefined;
         return { "rep/ckaEnv": ckaEnv, "rep/ckaTime": ckaTime, "rep/dim": dim };
       },
       state: (s) => (prev ? [prev.subarray((s * prev.length) / S, ((s + 1) * prev.length) / S)] : []),
-      restore: (_step, parts) => { prev = parts[0]?.length ? join(parts.map((p) => p[0]!)) : undefined; },
+      restore: (_step, parts) => {
+        prev = parts[0]?.length ? join(parts.map((p) => p[0]!)) : undefined;
+        prevGrams = undefined;
+      },
     };
   },
 });
