@@ -3,6 +3,8 @@
 import { centerColumns, crossProduct, rowGram, smallGram, symmetricEigenvalues } from "./_linalg.ts";
 import { expectShape } from "./_shape.ts";
 
+export { rowGram }; // X Xᵀ of the rows, summed four dot products at a time (the live metrics' Gram)
+
 /** Singular values of `x` `[M][H]`, descending: square roots of the smaller Gram matrix's eigenvalues. */
 export function singularValues(x: ArrayLike<number>, M: number, H: number): Float64Array {
   expectShape("x", x, { M, H });

@@ -3,6 +3,7 @@
 // activations for the counterfactual probes: the fraction of dead units, the effective rank of each
 // representation, and the mean weight magnitude; per run, the accuracy each trained environment
 // reaches at the end of a later phase relative to the end of its first one.
+import { rowGram } from "../rank.ts";
 import type { MetricPoint } from "../../store/types.ts";
 import type { RunPlan } from "../../train/plan.ts";
 import { defineMetric, type RunContext } from "./metric.ts";
@@ -49,8 +50,8 @@ export function effectiveRankFast(x: ArrayLike<number>, M: number, H: number): n
   if (M >= H) {
     const xt = new Float64Array(H * M); // Xᵀ: the columns of X as rows
     for (let i = 0; i < M; i++) for (let a = 0; a < H; a++) xt[a * M + i] = x[i * H + a]!;
-    g = gramOfRows(xt, H, M);
-  } else g = gramOfRows(Float64Array.from(x), M, H);
+    g = rowGram(xt, H, M);
+  } else g = rowGram(Float64Array.from(x), M, H);
   const eig = symmetricEigenvalues(g, n);
   const top = Math.max(0, ...eig), floor = n * Number.EPSILON * top; // round-off level of the Gram's spectrum
   const sv = Array.from(eig, (l) => (l > floor ? Math.sqrt(l) : 0));
@@ -61,39 +62,6 @@ export function effectiveRankFast(x: ArrayLike<number>, M: number, H: number): n
   return Math.exp(h);
 }
 
-/**
- * Gram matrix R Rᵀ [n, n] of the rows of `r` [n, m]: each entry summed over k in order, four
- * entries at once (independent chains of additions run about four times as fast as one, and round
- * exactly as one at a time). For finite input, the same numbers as summing only the non-zero terms.
- */
-function gramOfRows(r: Float64Array, n: number, m: number): Float64Array {
-  const g = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const a = i * m;
-    let j = 0;
-    for (; j + 3 <= i; j += 4) {
-      const b0 = j * m, b1 = b0 + m, b2 = b1 + m, b3 = b2 + m;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let k = 0; k < m; k++) {
-        const v = r[a + k]!;
-        s0 += r[b0 + k]! * v;
-        s1 += r[b1 + k]! * v;
-        s2 += r[b2 + k]! * v;
-        s3 += r[b3 + k]! * v;
-      }
-      g[i * n + j] = g[j * n + i] = s0;
-      g[i * n + j + 1] = g[(j + 1) * n + i] = s1;
-      g[i * n + j + 2] = g[(j + 2) * n + i] = s2;
-      g[i * n + j + 3] = g[(j + 3) * n + i] = s3;
-    }
-    for (; j <= i; j++) {
-      let v = 0;
-      for (let k = 0; k < m; k++) v += r[j * m + k]! * r[a + k]!;
-      g[i * n + j] = g[j * n + i] = v;
-    }
-  }
-  return g;
-}
 
 /** Eigenvalues of the symmetric `a` [n, n] (overwritten): Householder to tridiagonal form, then implicit QL with Wilkinson shifts (Numerical Recipes' tred2 and tqli, eigenvalues only). */
 function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
