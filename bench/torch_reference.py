@@ -5,7 +5,9 @@ leading seed axis, one batched matmul per layer), the per-seed loss read every s
 Prints one JSON line per (seeds, threads): {"seeds", "threads", "modelStepsPerSec", "steps", "seconds", "cpuSeconds"}.
     python3 bench/torch_reference.py --seeds 1,16,128 --threads 1,2 --seconds 3
 """
-import argparse, json, sys, time
+import argparse, json, sys
+
+from _timing import time_steps  # bench/: the script's own folder is on sys.path
 
 import torch
 
@@ -36,13 +38,7 @@ def time_workload(S, threads, seconds):
         opt.step()
         return per_example.detach().numpy()  # read every step, as ecotone reads its losses
 
-    for _ in range(3):
-        step()
-    t0, c0, n = time.perf_counter(), time.process_time(), 0
-    while n < 5 or time.perf_counter() - t0 < seconds:
-        step()
-        n += 1
-    sec, cpu = time.perf_counter() - t0, time.process_time() - c0
+    n, sec, cpu = time_steps(step, seconds)
     return {"seeds": S, "threads": threads, "modelStepsPerSec": round(n * S / sec, 1), "steps": n, "seconds": round(sec, 3), "cpuSeconds": round(cpu, 3), "torch": torch.__version__}
 
 

@@ -9,7 +9,9 @@ With --check it computes the logits of weights given on stdin instead (test/mode
 compares them with ecotone's). Prints one JSON line per (seeds, threads): {"seeds", "threads", "modelStepsPerSec", "tokensPerSec", "steps", "seconds", "cpuSeconds"}.
     /usr/bin/python3 bench/torch_transformer.py --seeds 1,16 --threads 1,2 --seconds 3
 """
-import argparse, json, math, sys, time
+import argparse, json, math, sys
+
+from _timing import time_steps  # bench/: the script's own folder is on sys.path
 
 import torch
 import torch.nn.functional as F
@@ -64,13 +66,7 @@ def time_workload(S, threads, seconds):
         opt.step()
         return per_seed.detach().numpy()  # read every step, as ecotone reads its losses
 
-    for _ in range(3):
-        step()
-    t0, c0, n = time.perf_counter(), time.process_time(), 0
-    while n < 5 or time.perf_counter() - t0 < seconds:
-        step()
-        n += 1
-    sec, cpu = time.perf_counter() - t0, time.process_time() - c0
+    n, sec, cpu = time_steps(step, seconds)
     msps = n * S / sec
     return {"seeds": S, "threads": threads, "modelStepsPerSec": round(msps, 1), "tokensPerSec": round(msps * B * T),
             "steps": n, "seconds": round(sec, 3), "cpuSeconds": round(cpu, 3), "torch": torch.__version__}
