@@ -67,7 +67,9 @@ export async function sweepResults(store: Store, sweepId: string): Promise<Sweep
 
 /** The `--json` object: `{sweepId, cells: [{params, label, scores, ci, runIds, ...}], completed, failed}`. */
 export function resultsJson(r: SweepResults): object {
-  return { sweepId: r.sweepId, name: r.name, status: r.status, grid: r.grid, zip: r.zip, completed: r.completed, failed: r.failed, cells: r.cells };
+  // `cell` numbers the cells from 1 as cells.csv, runs_meta and the CLI do; `index` is the 0-based position in the grid
+  const cells = r.cells.map((c) => ({ cell: c.index + 1, ...c }));
+  return { sweepId: r.sweepId, name: r.name, status: r.status, grid: r.grid, zip: r.zip, completed: r.completed, failed: r.failed, cells };
 }
 
 // Empty for missing and non-finite values (pandas reads NaN); objects as canonical JSON.

@@ -119,6 +119,7 @@ describe("ecotone sweep", () => {
     const exp = join(dir, "exp/exports", out.sweepId);
     assert.deepEqual(out.exports.slice(0, 2), [join("exp/exports", out.sweepId, "cells.csv"), join("exp/exports", out.sweepId, "cells.json")]);
     assert.deepEqual(JSON.parse(readFileSync(join(exp, "cells.json"), "utf8")).cells, out.cells);
+    assert.deepEqual(out.cells.map((c: { cell: number; index: number }) => c.cell - c.index), out.cells.map(() => 1), "cells numbered from 1, as in cells.csv");
 
     const [head, ...rows] = parseCsv(readFileSync(join(exp, "cells.csv"), "utf8"));
     assert.deepEqual(head!.slice(0, 6), ["cell", "world.distinguishability", "schedule", "train.evalEvery", "status", "label"]);
