@@ -44,6 +44,7 @@ export class ShardTrainer {
   private stale = false; // the fused kernel has trained past `ens`
   private fusedRef = false; // the fused kernel holds a reference policy
   readonly engine: { engine: Engine; reason?: string }; // who trains this shard, and why not the fused kernel
+  timings: Map<string, number> | undefined; // set it to add up each metric's milliseconds at checkpoints (ecotone bench)
   private readonly fused: FusedTrainer | undefined;
   private readonly fusedEval: FusedEvaluator | undefined; // the checkpoint quantities from the kernel
   private readonly diverged: (number | undefined)[]; // step at which each seed diverged
@@ -192,8 +193,12 @@ export class ShardTrainer {
     const trainLoss = new Float64Array(S);
     for (let s = 0; s < S; s++) trainLoss[s] = this.diverged[s] !== undefined || !this.lossCount ? NaN : this.lossSum[s]! / this.lossCount;
     const ctx = this.context(step, trainLoss);
-    const metrics: Record<string, Float64Array> = {};
-    for (const { name, m } of this.metrics) Object.assign(metrics, perSeed(name, m.measure(ctx), S));
+    const metrics: Record<string, Float64Array> = {}, clock = this.timings;
+    for (const { name, m } of this.metrics) {
+      const t0 = clock && performance.now();
+      Object.assign(metrics, perSeed(name, m.measure(ctx), S));
+      if (clock) clock.set(name, (clock.get(name) ?? 0) + performance.now() - t0!);
+    }
     for (const v of Object.values(metrics)) this.diverged.forEach((d, s) => { if (d !== undefined) v[s] = NaN; });
     this.lossSum = new Float64Array(S);
     this.lossCount = 0;
@@ -202,14 +207,25 @@ export class ShardTrainer {
 
   /** The checkpoint context: each quantity computed on first use, then shared by every metric. */
   private context(step: number, trainLoss: Float64Array): SeedContext {
-    const once = <T>(f: () => T) => { let v: T | undefined, done = false; return () => (done ? v! : ((done = true), (v = f()))); };
+    const clock = this.timings;
+    // each quantity computed once; with `timings` its time is also kept under `read:<name>` (and counted in the metric that asked first)
+    const once = <T>(f: () => T, name: string) => {
+      let v: T | undefined, done = false;
+      return () => {
+        if (done) return v!;
+        const t0 = clock && performance.now();
+        [done, v] = [true, f()];
+        if (clock) clock.set(`read:${name}`, (clock.get(`read:${name}`) ?? 0) + performance.now() - t0!);
+        return v;
+      };
+    };
     return {
       step, plan: this.plan, seeds: this.seeds, trainLoss, reference: this.reference,
-      outputs: once(() => this.outputs()),
-      counterfactual: once(() => this.counterfactual()),
-      readoutNorm: once(() => (this.fusedEval ? this.fusedEval.readoutNorm() : this.plan.model.readoutNorm?.(this.model.params))),
-      envGradients: once(() => this.envGradients()),
-      params: once(() => this.fusedEval?.params() ?? (tree.leaves(tree.ref(this.model.params as any)) as np.Array[]).map((a) => a.dataSync() as Float32Array)),
+      outputs: once(() => this.outputs(), "outputs"),
+      counterfactual: once(() => this.counterfactual(), "counterfactual"),
+      readoutNorm: once(() => (this.fusedEval ? this.fusedEval.readoutNorm() : this.plan.model.readoutNorm?.(this.model.params)), "readoutNorm"),
+      envGradients: once(() => this.envGradients(), "envGradients"),
+      params: once(() => this.fusedEval?.params() ?? (tree.leaves(tree.ref(this.model.params as any)) as np.Array[]).map((a) => a.dataSync() as Float32Array), "params"),
     };
   }
 

@@ -40,10 +40,16 @@ describe("bench", () => {
     ]);
   });
 
-  it("measures the live metrics' share of a shortened quickstart", async () => {
-    const m = await metricsShare({ steps: 20, seeds: 2 });
+  it("measures the live metrics' share of a shortened quickstart, split by metric", async () => {
+    const m = await metricsShare({ steps: 40, seeds: 2 });
     assert.equal(m.engine, "fused");
+    assert.equal(m.checkpoints, 2); // before training and at the end (evalEvery 50)
     assert.ok(m.trainSeconds > 0 && m.checkpointSeconds > 0, JSON.stringify(m));
     assert.ok(Math.abs(m.share - m.checkpointSeconds / (m.trainSeconds + m.checkpointSeconds)) < 0.002, JSON.stringify(m));
+    for (const k of ["perf", "behaviour", "plasticity", "representation", "conflict", "read:outputs", "read:counterfactual", "read:envGradients"]) assert.ok(m.perCheckpointMs[k]! > 0, `${k}: ${JSON.stringify(m.perCheckpointMs)}`);
+    // the metrics' own times add up to (at most) the one later checkpoint's time
+    const own = Object.entries(m.perCheckpointMs).filter(([k]) => !k.startsWith("read:")).reduce((a, [, v]) => a + v, 0);
+    const later = 1000 * m.checkpointSeconds - m.firstCheckpointMs;
+    assert.ok(own <= later + 1 && own >= 0.5 * later, `metrics ${own} ms of a ${later} ms checkpoint`);
   });
 });

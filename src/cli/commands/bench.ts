@@ -34,7 +34,9 @@ export default async function (opts: { seeds?: number[]; threads?: number[]; sec
   let share: MetricsShare | undefined;
   if (opts.metrics !== false) {
     share = await metricsShare({ engine: engines[0] });
-    out(`live metrics: ${(100 * share.share).toFixed(0)}% of a run's time (${share.spec}, ${share.steps} steps × ${share.seeds} seeds, checkpoints every ${share.evalEvery}, engine ${share.engine}: training ${share.trainSeconds} s, checkpoints ${share.checkpointSeconds} s)`);
+    out(`live metrics: ${(100 * share.share).toFixed(0)}% of a run's time (${share.spec}, ${share.steps} steps × ${share.seeds} seeds, ${share.checkpoints} checkpoints every ${share.evalEvery}, engine ${share.engine}: training ${share.trainSeconds} s, checkpoints ${share.checkpointSeconds} s)`);
+    const per = Object.entries(share.perCheckpointMs), ms = (e: [string, number][]) => e.map(([k, v]) => `${k.replace("read:", "")} ${v}`).join(", ");
+    out(`  ms per checkpoint after the first (${share.firstCheckpointMs} ms): ${ms(per.filter(([k]) => !k.startsWith("read:")))}; of which reading ${ms(per.filter(([k]) => k.startsWith("read:")))}`);
   }
   if (opts.json)
     console.log(JSON.stringify({
