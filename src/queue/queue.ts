@@ -50,6 +50,27 @@ export function cellJobId(sweepId: string, key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/**
+ * How many of these cells have a job on the queue still to run or running (created, retry, active):
+ * 0 when the store's database has no queue. A plain connection, so asking creates nothing.
+ */
+export async function liveQueuedCells(url: string, sweepId: string, keys: readonly string[]): Promise<number> {
+  const client = new pg.Client({ connectionString: url, application_name: "ecotone", connectionTimeoutMillis: 10_000 });
+  client.on("error", () => {}); // a dropped connection surfaces as the query's error
+  await client.connect();
+  try {
+    const { rows } = await client.query(`SELECT to_regclass('${queueDefaults.schema}.job') IS NOT NULL AS has`);
+    if (!rows[0]?.has) return 0;
+    const live = await client.query(
+      `SELECT count(*)::int AS n FROM ${queueDefaults.schema}.job WHERE name = $1 AND id = ANY($2::uuid[]) AND state::text IN ('created', 'retry', 'active')`,
+      [queueDefaults.name, keys.map((k) => cellJobId(sweepId, k))],
+    );
+    return live.rows[0]?.n ?? 0;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** What scrubs text about `url` (a log line, a driver's error) of its password, wherever it shows. */
 export function redactor(url: string): (text: string) => string {
   const secrets = [urlPassword(url), process.env.PGPASSWORD].filter((s): s is string => !!s);

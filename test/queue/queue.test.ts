@@ -94,6 +94,11 @@ describe("ecotone sweep --queue and ecotone worker on PostgreSQL", { timeout: 90
     const sweepId = (await loadSweep(spec)).id;
     const queued = ecotone("sweep", spec, "--store", url, "--queue", "--no-wait", "--lease", "3", "--json");
     assert.equal(queued.status, 0, queued.stderr);
+    // The same sweep run here, without --queue, while its cells wait for workers: refused, nothing trained.
+    const local = ecotone("sweep", spec, "--store", url);
+    assert.equal(local.status, 1, local.stderr);
+    assert.match(local.stderr, /3 of its 3 cells are queued for workers or running on them; follow it with ecotone sweep status \S+ --store .*, or add --queue to join it/);
+    assert.ok(!local.stderr.includes(pg.password), "a password in the refusal");
 
     const a = ecotoneBg(["worker", "--store", url, "--name", "a"]);
     const store = await openStore(url);

@@ -2,7 +2,7 @@
 // results (cells.csv, cells.json, phase diagram) and print them. Running the same command again
 // resumes a killed sweep, or just reports a finished one.
 import { join } from "node:path";
-import { openStore, redactUrl, storeFolder } from "../../store/index.ts";
+import { isPostgresUrl, openStore, redactUrl, storeFolder } from "../../store/index.ts";
 import { exportSweep } from "../../export/sweep.ts";
 import { resultsJson, type SweepResults } from "../../sweep/results.ts";
 import { runSweep, type CellEvent } from "../../sweep/runner.ts";
@@ -19,6 +19,15 @@ export default async function (specPath: string, id: string | undefined, o: Opts
   // Validate every cell before the store is touched: a bad spec leaves nothing behind.
   const sweep = await loadSweep(specPath, { quick: o.quick, allowLarge: o.allowLarge, set: o.set });
   if (o.queue) return (await import("./_sweep-queue.ts")).queueSweep(sweep, o, render); // cells go to `ecotone worker` processes
+  if (isPostgresUrl(o.store)) {
+    // cells that workers hold or will claim would be trained twice (once here, once there)
+    const { liveQueuedCells, redactor } = await import("../../queue/queue.ts");
+    const live = await liveQueuedCells(o.store, sweep.id, sweep.cells.map((c) => c.key)).catch((e: Error) => {
+      throw new EcotoneError("E_STORE", `cannot open the store ${redactUrl(o.store)}: ${redactor(o.store)(e.message)}`);
+    });
+    if (live > 0)
+      throw new EcotoneError("E_ARGS", `sweep ${sweep.id}: ${live} of its ${sweep.cells.length} cells are queued for workers or running on them; follow it with ecotone sweep status ${sweep.id} --store ${redactUrl(o.store)}, or add --queue to join it (running it here too would train those cells twice)`);
+  }
   const store = await openStore(o.store);
   const reporter = defaultReporter();
   const tty = process.stderr.isTTY === true && !process.env.CI;
