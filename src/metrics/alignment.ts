@@ -149,17 +149,27 @@ function twoMad(x: ArrayLike<number>): number {
   return 2 * mad;
 }
 
+/** Per seed `[S]`: normalised conditionality, churn and trend; and the teachers' conditionality they are divided by. */
+export interface Alignment { cond: Float64Array; churn: Float64Array; trend: Float64Array; target: number }
+
 /**
  * Normalised conditionality, churn and trend per seed, from a window of outputs and where its
  * checkpoints lie on the schedule. Below `minTarget` the teachers barely differ and raw values are returned.
  */
-export function alignment(window: readonly Float32Array[], labels: Int32Array, d: AlignmentDims, sched: WindowSchedule): { cond: Float64Array; churn: Float64Array; trend: Float64Array; target: number } {
+export function alignment(window: readonly Float32Array[], labels: Int32Array, d: AlignmentDims, sched: WindowSchedule): Alignment {
+  checkSchedule(d, sched);
+  return alignmentOf(alignmentProfile(window, labels, d), targetConditionality(labels, d.E, d.N), d, sched);
+}
+
+/**
+ * `alignment` from the window's profile A `[T, S, E, E]` (`alignmentProfile`; each checkpoint's block
+ * depends on it alone, so a live metric computes it once per checkpoint) and the teachers' `targetConditionality`.
+ */
+export function alignmentOf(A: Float64Array, target: number, d: AlignmentDims, sched: WindowSchedule): Alignment {
   const { T, S, E } = d;
-  if (sched.steps.length !== T || sched.load.length !== T * E)
-    throw new RangeError(`alignment: expected a schedule of ${T} steps and a [${T}, ${E}] load, got ${sched.steps.length} steps and ${sched.load.length} loads`);
-  const A = alignmentProfile(window, labels, d);
+  checkSchedule(d, sched);
+  if (A.length !== T * S * E * E) throw new RangeError(`alignment: expected a [${T}, ${S}, ${E}, ${E}] profile, got length ${A.length}`);
   const at = (t: number, s: number, e: number, k: number) => A[((t * S + s) * E + e) * E + k]!;
-  const target = targetConditionality(labels, E, d.N);
   const scale = target >= alignmentDefaults.minTarget ? target : 1;
   const fit = phaseTrendFit(sched, E);
   const span = T > 0 ? sched.steps[T - 1]! - sched.steps[0]! : 0;
@@ -185,6 +195,11 @@ export function alignment(window: readonly Float32Array[], labels: Int32Array, d
     trend[s] = r / scale;
   }
   return { cond, churn, trend, target };
+}
+
+function checkSchedule({ T, E }: AlignmentDims, sched: WindowSchedule): void {
+  if (sched.steps.length !== T || sched.load.length !== T * E)
+    throw new RangeError(`alignment: expected a schedule of ${T} steps and a [${T}, ${E}] load, got ${sched.steps.length} steps and ${sched.load.length} loads`);
 }
 
 /**

@@ -10,7 +10,7 @@
 import { mean as average } from "../util/stats.ts";
 import { expectShape } from "./_shape.ts";
 import { slices, type Flat } from "./layout.ts";
-import { entropy, jsMany } from "./divergence.ts";
+import { entropyAt, jsMany, jsOfMixture } from "./divergence.ts";
 
 export interface WindowDims {
   T: number; // checkpoints in the window
@@ -60,29 +60,94 @@ export function decompose(window: Flat | readonly Flat[], targets: Flat, dims: W
   const steps = window instanceof Float32Array || window instanceof Float64Array ? slices(window, T) : window;
   if (steps.length !== T) throw new RangeError(`window: expected T=${T} checkpoints, got ${steps.length}`);
   steps.forEach((x, t) => expectShape(`window[${t}]`, x, { S, E, N, C }));
-  const target = targetDivergence(targets, E, N, C);
+  return decomposeEntries(steps.map((x) => decompositionEntry(x, dims)), targetDivergence(targets, E, N, C), dims);
+}
+
+/**
+ * What the decomposition needs of one checkpoint alone, computed once when it enters a window (a live
+ * metric keeps it while the checkpoint stays in its late window).
+ */
+export interface DecompositionEntry {
+  readonly x: Flat; // [S, E, N, C] the checkpoint's outputs
+  readonly h: Float64Array; // [S, E, N] each cell's entropy (bits)
+  readonly cond: Float64Array; // [S, N] JS across the E cues at this checkpoint: its conditionality term before averaging
+}
+
+/** The per-checkpoint part of `decompose` for outputs `x` `[S, E, N, C]`. */
+export function decompositionEntry(x: Flat, dims: Omit<WindowDims, "T">): DecompositionEntry {
+  const { S, E, N, C } = dims;
+  expectShape("outputs", x, { S, E, N, C });
+  const h = new Float64Array(S * E * N), cond = new Float64Array(S * N), mix = new Float64Array(C);
+  for (let cell = 0; cell < S * E * N; cell++) h[cell] = entropyAt(x, cell * C, C);
+  for (let s = 0; s < S; s++)
+    for (let n = 0; n < N; n++) {
+      mix.fill(0);
+      let meanH = 0;
+      for (let e = 0; e < E; e++) {
+        const cell = (s * E + e) * N + n;
+        for (let i = 0; i < C; i++) mix[i]! += x[cell * C + i]! / E;
+        meanH += h[cell]! / E;
+      }
+      cond[s * N + n] = jsOfMixture(mix, 0, C, meanH);
+    }
+  return { x, h, cond };
+}
+
+/**
+ * `decompose` from its window's entries (oldest first) and the targets' divergence. Every sum adds
+ * the same terms in the same order as the generalised JS of each (s, n) grid of views would, so a
+ * window rebuilt from stored entries gives the same bits as one measured from scratch.
+ */
+export function decomposeEntries(entries: readonly DecompositionEntry[], target: number, dims: WindowDims): Decomposition {
+  const { T, S, E, N, C } = dims;
+  if (entries.length !== T) throw new RangeError(`window: expected T=${T} checkpoints, got ${entries.length}`);
   const raw = {
     churn: new Float64Array(S),
     conditionality: new Float64Array(S),
     stableConditionality: new Float64Array(S),
     total: new Float64Array(S),
   };
-  const cell = (t: number, s: number, e: number, n: number) => {
-    const at = ((s * E + e) * N + n) * C;
-    return steps[t]!.subarray(at, at + C); // [C]
-  };
-  const ts = Array.from({ length: T }, (_, t) => t);
-  const es = Array.from({ length: E }, (_, e) => e);
-
+  // The mixtures of every (s, n) at once, the window's checkpoints added oldest first (flat loops, no views):
+  // each cue's window average (churn's mixture; the cells of stable conditionality) and the T·E cells' mean, t-major then e.
+  const perCue = new Float64Array(S * E * N * C), perCueMeanH = new Float64Array(S * E * N); // [S, E, N, C], [S, E, N]
+  const all = new Float64Array(S * N * C), allMeanH = new Float64Array(S * N); // [S, N, C], [S, N]
+  const TE = T * E;
+  for (let t = 0; t < T; t++) {
+    const { x, h } = entries[t]!;
+    for (let s = 0; s < S; s++)
+      for (let e = 0; e < E; e++)
+        for (let n = 0; n < N; n++) {
+          const cell = (s * E + e) * N + n, sn = s * N + n;
+          for (let i = 0; i < C; i++) {
+            const v = x[cell * C + i]!;
+            perCue[cell * C + i]! += v / T;
+            all[sn * C + i]! += v / TE;
+          }
+          perCueMeanH[cell]! += h[cell]! / T;
+          allMeanH[sn]! += h[cell]! / TE;
+        }
+  }
+  const perCueH = new Float64Array(E), mix = new Float64Array(C); // [E] entropy of each cue's window average
   for (let s = 0; s < S; s++) {
     for (let n = 0; n < N; n++) {
-      const grid = ts.map((t) => es.map((e) => cell(t, s, e, n))); // [T][E] views of [C]
-      const h = grid.map((row) => row.map((p) => entropy(p))); // [T][E] each cell's entropy, used three times
-      for (const e of es) raw.churn[s]! += jsMany(ts.map((t) => grid[t]![e]!), ts.map((t) => h[t]![e]!)) / (E * N);
-      for (const t of ts) raw.conditionality[s]! += jsMany(grid[t]!, h[t]!) / (T * N);
-      raw.total[s]! += jsMany(grid.flat(), h.flat()) / N;
-      const averaged = es.map((e) => meanOf(ts.map((t) => grid[t]![e]!), C)); // [E][C] over the window
-      raw.stableConditionality[s]! += jsMany(averaged) / N;
+      const sn = s * N + n;
+      // churn: JS across the T checkpoints at each cue
+      for (let e = 0; e < E; e++) {
+        const cell = (s * E + e) * N + n;
+        perCueH[e] = entropyAt(perCue, cell * C, C);
+        raw.churn[s]! += Math.max(0, perCueH[e]! - perCueMeanH[cell]!) / (E * N);
+      }
+      for (let t = 0; t < T; t++) raw.conditionality[s]! += entries[t]!.cond[sn]! / (T * N);
+      raw.total[s]! += jsOfMixture(all, sn * C, C, allMeanH[sn]!) / N;
+      // stable conditionality: JS across the E cues of the window-averaged outputs
+      mix.fill(0);
+      let meanH = 0;
+      for (let e = 0; e < E; e++) {
+        const cell = (s * E + e) * N + n;
+        for (let i = 0; i < C; i++) mix[i]! += perCue[cell * C + i]! / E;
+        meanH += perCueH[e]! / E;
+      }
+      raw.stableConditionality[s]! += jsOfMixture(mix, 0, C, meanH) / N;
     }
   }
 
@@ -99,10 +164,4 @@ export function decompose(window: Flat | readonly Flat[], targets: Flat, dims: W
     DECOMPOSITION_KEYS.map((k) => [k, average(perSeed[k])]), // over the S seeds
   ) as Record<DecompositionKey, number>;
   return { targetDivergence: target, perSeed, mean };
-}
-
-function meanOf(dists: readonly ArrayLike<number>[], C: number): Float64Array {
-  const m = new Float64Array(C);
-  for (const p of dists) for (let i = 0; i < C; i++) m[i]! += p[i]! / dists.length;
-  return m;
 }

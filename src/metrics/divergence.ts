@@ -5,9 +5,14 @@ const LN2 = Math.LN2;
 
 /** Shannon entropy in bits: H(p) = -Σ p_i log2 p_i. */
 export function entropy(p: ArrayLike<number>): number {
+  return entropyAt(p, 0, p.length);
+}
+
+/** `entropy` of the C entries of `x` from `offset` (a cell of a flat `[..][C]` array, without a view). */
+export function entropyAt(x: ArrayLike<number>, offset: number, C: number): number {
   let h = 0;
-  for (let i = 0; i < p.length; i++) {
-    const pi = p[i]!;
+  for (let i = offset; i < offset + C; i++) {
+    const pi = x[i]!;
     if (pi > 0) h -= pi * Math.log(pi);
   }
   return h / LN2;
@@ -59,7 +64,15 @@ export function jsMany(dists: readonly ArrayLike<number>[], entropies?: readonly
     for (let i = 0; i < C; i++) mix[i]! += p[i]! / K;
     meanH += (entropies ? entropies[k]! : entropy(p)) / K; // a caller's entropy(p): the same number, computed once
   }
-  return Math.max(0, entropy(mix) - meanH);
+  return jsOfMixture(mix, 0, C, meanH);
+}
+
+/**
+ * `jsMany` from its parts, for callers that form the mixture themselves (flat arrays, no views):
+ * `mix` at `offset` holds Σ_k p_k / K (added in k order) and `meanH` Σ_k H(p_k) / K.
+ */
+export function jsOfMixture(mix: ArrayLike<number>, offset: number, C: number, meanH: number): number {
+  return Math.max(0, entropyAt(mix, offset, C) - meanH);
 }
 
 /** Mean JS (bits) over the rows of two flat `[..][C]` arrays, e.g. `[N][C]` probe outputs. */

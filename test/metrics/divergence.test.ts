@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { entropy, js, jsMany, kl, meanJs } from "../../src/metrics/divergence.ts";
+import { entropy, entropyAt, js, jsMany, jsOfMixture, kl, meanJs } from "../../src/metrics/divergence.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { close, randomDist } from "./_fixtures.ts";
 
@@ -72,6 +72,19 @@ describe("entropy and jsMany", () => {
     const ds = Array.from({ length: 5 }, () => randomDist(rng, 7));
     assert.equal(jsMany(ds, ds.map((d) => entropy(d))), jsMany(ds));
     assert.throws(() => jsMany(ds, [1, 2]), /expected 5 entropies, got 2/);
+  });
+
+  it("entropyAt and jsOfMixture on a flat array give entropy's and jsMany's bits, without views", () => {
+    const rng = new Rng(4), C = 7;
+    const ds = Array.from({ length: 4 }, () => randomDist(rng, C));
+    const flat = new Float64Array(3 + ds.length * C); // three entries of padding before the cells
+    ds.forEach((d, k) => flat.set(d, 3 + k * C));
+    ds.forEach((d, k) => assert.ok(Object.is(entropyAt(flat, 3 + k * C, C), entropy(d))));
+    const mix = new Float64Array(2 + C);
+    let meanH = 0;
+    ds.forEach((d) => { for (let i = 0; i < C; i++) mix[2 + i]! += d[i]! / ds.length; meanH += entropy(d) / ds.length; });
+    assert.ok(Object.is(jsOfMixture(mix, 2, C, meanH), jsMany(ds)));
+    close(entropyAt([9, 0.5, 0.5, 9], 1, 2), 1, 1e-15); // only the C entries from the offset
   });
 });
 

@@ -3,8 +3,12 @@
 // phases (churn) and what drifts monotonically across the window (trend: still converging).
 // The classes are read from the alignment with the teachers (robust to near-tie flicker and soft
 // outputs); the Jensen–Shannon decomposition of the output distributions is reported beside it.
-import { alignment, alignmentDefaults, converging, phaseLoad } from "../alignment.ts";
-import { decompose } from "../decomposition.ts";
+//
+// Each checkpoint's own part of both (its alignment profile, each cell's entropy, its JS across cues)
+// is computed once when it enters the window and kept with it; each measure adds the window's
+// cached terms in the order a computation from scratch would, so the stored values are the same bits.
+import { alignmentDefaults, alignmentOf, alignmentProfile, converging, phaseLoad, targetConditionality } from "../alignment.ts";
+import { decomposeEntries, decompositionEntry, targetDivergence, type DecompositionEntry } from "../decomposition.ts";
 import { defineMetric } from "./metric.ts";
 
 export const behaviour = defineMetric({
@@ -25,19 +29,28 @@ export const behaviour = defineMetric({
     const labels = plan.probes.cfLabels;
     const targets = new Float32Array(E * N * C); // [E, N, C] one-hot targets
     labels.forEach((y, i) => (targets[i * C + y] = 1));
-    let window: { step: number; cf: Float32Array }[] = [];
+    const targetCond = targetConditionality(labels, E, N), targetDiv = targetDivergence(targets, E, N, C);
+    interface Entry { step: number; cf: Float32Array; profile: Float64Array; dec: DecompositionEntry }
+    const entry = (step: number, cf: Float32Array): Entry => ({
+      step, cf,
+      profile: alignmentProfile([cf], labels, { T: 1, S, E, N, C }), // [1, S, E, E]
+      dec: decompositionEntry(cf, { S, E, N, C }),
+    });
+    let window: Entry[] = [];
     const inWindow = (t: number, step: number) => t > step - plan.windowSteps;
     // the checkpoint before each one: a checkpoint measures the model after the steps [previous, step)
     const previous = (step: number) => plan.checkpoints.filter((t) => t < step).at(-1) ?? step;
     return {
       measure(ctx) {
-        window.push({ step: ctx.step, cf: ctx.counterfactual().probs });
+        window.push(entry(ctx.step, ctx.counterfactual().probs));
         window = window.filter((w) => inWindow(w.step, ctx.step));
-        const dims = { T: window.length, S, E, N, C };
+        const T = window.length, dims = { T, S, E, N, C };
         const steps = window.map((w) => w.step);
         const load = phaseLoad(plan.schedule.sequence, steps, steps.map(previous), E); // [T, E]
-        const al = alignment(window.map((w) => w.cf), labels, dims, { steps, load });
-        const dec = decompose(window.map((w) => w.cf), targets, dims);
+        const profile = new Float64Array(T * S * E * E); // [T, S, E, E]
+        window.forEach((w, t) => profile.set(w.profile, t * S * E * E));
+        const al = alignmentOf(profile, targetCond, dims, { steps, load });
+        const dec = decomposeEntries(window.map((w) => w.dec), targetDiv, dims);
         return {
           "behav/cond": al.cond,
           "behav/churn": al.churn,
@@ -52,7 +65,7 @@ export const behaviour = defineMetric({
       state: (s) => window.map((w) => w.cf.subarray(s * E * N * C, (s + 1) * E * N * C)),
       restore(step, parts) {
         const steps = plan.checkpoints.filter((t) => t <= step && inWindow(t, step));
-        window = steps.map((t, i) => ({ step: t, cf: join(parts.map((p) => p[i]!)) }));
+        window = steps.map((t, i) => entry(t, join(parts.map((p) => p[i]!))));
       },
     };
   },
