@@ -1,4 +1,9 @@
 // Internal: the little dense linear algebra the metrics need, in float64. Not re-exported.
+import { columnGram, rowGram } from "../kernels/linalg.ts";
+
+// Row Gram X Xᵀ [M][M] of x [M][H], each entry summed over h in order: the Wasm kernel
+// (src/kernels/linalg.c), the numbers of the plain JavaScript loop it replaced
+export { rowGram };
 
 /** Copy of `x` `[M][H]` with each column's mean subtracted. */
 export function centerColumns(x: ArrayLike<number>, M: number, H: number): Float64Array {
@@ -27,14 +32,12 @@ export function crossProduct(a: ArrayLike<number>, b: ArrayLike<number>, M: numb
 }
 
 /**
- * AᵀA of finite `a` [M][P]: entry (p, q) summed over the rows in order, as crossProduct sums it,
- * computed as the row Gram of Aᵀ (four entries at a time). The same numbers: for finite input, the
- * zero terms crossProduct skips add ±0 to a sum that starts at +0, which changes nothing.
+ * AᵀA of finite `a` [M][P]: entry (p, q) summed over the rows in order, as crossProduct sums it
+ * (the Wasm kernel's column Gram). The same numbers: for finite input, the zero terms crossProduct
+ * skips add ±0 to a sum that starts at +0, which changes nothing.
  */
 function selfCrossProduct(a: ArrayLike<number>, M: number, P: number): Float64Array {
-  const t = new Float64Array(P * M); // Aᵀ [P][M]
-  for (let i = 0; i < M; i++) for (let p = 0; p < P; p++) t[p * M + i] = a[i * P + p]!;
-  return rowGram(t, P, M);
+  return columnGram(a, M, P);
 }
 
 function allFinite(a: ArrayLike<number>, n: number): boolean {
@@ -45,16 +48,7 @@ function allFinite(a: ArrayLike<number>, n: number): boolean {
 /** The smaller Gram matrix of `x` `[M][H]`: XᵀX `[H][H]` if H <= M, else XXᵀ `[M][M]`. Same non-zero spectrum. */
 export function smallGram(x: ArrayLike<number>, M: number, H: number): { g: Float64Array; n: number } {
   if (H <= M) return { g: crossProduct(x, x, M, H, H), n: H };
-  const g = new Float64Array(M * M);
-  for (let i = 0; i < M; i++) {
-    for (let j = i; j < M; j++) {
-      let s = 0;
-      for (let h = 0; h < H; h++) s += x[i * H + h]! * x[j * H + h]!;
-      g[i * M + j] = s;
-      g[j * M + i] = s;
-    }
-  }
-  return { g, n: M };
+  return { g: rowGram(x, M, H), n: M };
 }
 
 /**
@@ -98,37 +92,4 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number, maxSw
   }
   const eig = Float64Array.from({ length: n }, (_, i) => a[i * n + i]!);
   return eig.sort().reverse();
-}
-
-/** Row Gram matrix X Xᵀ `[M][M]` of `x` `[M][H]` (symmetric; rows are contiguous, so this is fast). */
-export function rowGram(x: Float64Array, M: number, H: number): Float64Array {
-  const g = new Float64Array(M * M);
-  for (let i = 0; i < M; i++) {
-    const a = i * H;
-    let j = 0;
-    // four dot products at once, each summed in its own order: independent chains of additions
-    // keep the CPU busy (a dot product alone waits on each addition) and round exactly as one at a time
-    for (; j + 3 <= i; j += 4) {
-      const b0 = j * H, b1 = b0 + H, b2 = b1 + H, b3 = b2 + H;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let h = 0; h < H; h++) {
-        const v = x[a + h]!;
-        s0 += v * x[b0 + h]!;
-        s1 += v * x[b1 + h]!;
-        s2 += v * x[b2 + h]!;
-        s3 += v * x[b3 + h]!;
-      }
-      g[i * M + j] = g[j * M + i] = s0;
-      g[i * M + j + 1] = g[(j + 1) * M + i] = s1;
-      g[i * M + j + 2] = g[(j + 2) * M + i] = s2;
-      g[i * M + j + 3] = g[(j + 3) * M + i] = s3;
-    }
-    for (; j <= i; j++) {
-      let s = 0;
-      const b = j * H;
-      for (let h = 0; h < H; h++) s += x[a + h]! * x[b + h]!;
-      g[i * M + j] = g[j * M + i] = s;
-    }
-  }
-  return g;
 }

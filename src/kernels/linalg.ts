@@ -1,0 +1,88 @@
+// Host side of the metrics' float64 linear algebra (linalg.c, compiled to linalg.wasm by
+// scripts/build-kernel.sh): one instance per thread, its memory reused from call to call. The
+// numbers are those of the JavaScript it replaced, bit for bit (test/kernels/linalg.test.ts).
+import { readFileSync } from "node:fs";
+
+type Exports = {
+  memory: WebAssembly.Memory;
+  reserve(bytes: number): number;
+  colGram(x: number, R: number, P: number, scratch: number, g: number): void;
+  rowGram(x: number, M: number, H: number, scratch: number, g: number): void;
+  symEig(a: number, n: number, d: number, e: number): number;
+  hypot(a: number, b: number): number;
+};
+
+let ex: Exports | undefined; // once per thread
+function kernel(): Exports {
+  return (ex ??= new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL("./linalg.wasm", import.meta.url))), {}).exports as unknown as Exports);
+}
+
+/** Room for arrays of the given lengths (doubles) in the kernel's memory → each one's byte offset, and the memory's buffer. */
+function layout(...lengths: number[]): { at: number[]; buf: ArrayBuffer } {
+  const k = kernel(), pad = (n: number) => Math.ceil(n / 8) * 64; // 64-byte aligned
+  const bytes = lengths.reduce((s, n) => s + pad(n), 0);
+  const base = k.reserve(bytes);
+  if (!base) throw new RangeError(`linalg kernel: cannot allocate ${bytes} bytes`);
+  const at: number[] = [];
+  let p = base;
+  for (const n of lengths) { at.push(p); p += pad(n); }
+  return { at, buf: k.memory.buffer }; // read after reserve: growing replaces the buffer
+}
+
+/** Copies `x` (any numbers, float32 included: exact in float64) into the kernel's memory at byte offset `p`. */
+function put(buf: ArrayBuffer, p: number, x: ArrayLike<number>, n: number): void {
+  const v = new Float64Array(buf, p, n);
+  if (x.length === n) v.set(x);
+  else for (let i = 0; i < n; i++) v[i] = x[i]!;
+}
+
+/** Gram matrix of the columns XᵀX [H, H] of `x` [M, H]: entry (a, b) = Σ_i x[i][a]·x[i][b], summed over i in order. */
+export function columnGram(x: ArrayLike<number>, M: number, H: number): Float64Array {
+  const { at: [px, ps, pg], buf } = layout(M * H, M * (H + 3), H * H);
+  put(buf, px!, x, M * H);
+  kernel().colGram(px!, M, H, ps!, pg!);
+  return new Float64Array(buf, pg!, H * H).slice();
+}
+
+/** Gram matrix of the rows X Xᵀ [M, M] of `x` [M, H]: entry (i, j) = Σ_h x[i][h]·x[j][h], summed over h in order. */
+export function rowGram(x: ArrayLike<number>, M: number, H: number): Float64Array {
+  const { at: [px, ps, pg], buf } = layout(M * H, H * (M + 3), M * M);
+  put(buf, px!, x, M * H);
+  kernel().rowGram(px!, M, H, ps!, pg!);
+  return new Float64Array(buf, pg!, M * M).slice();
+}
+
+function eigenvaluesAt(pa: number, n: number, pd: number, pe: number): Float64Array {
+  const l = kernel().symEig(pa, n, pd, pe);
+  if (l >= 0) throw new Error(`effective rank: QL did not converge (eigenvalue ${l} of ${n})`);
+  return new Float64Array(kernel().memory.buffer, pd, n).slice().sort().reverse();
+}
+
+/**
+ * Eigenvalues of the symmetric `a` [n, n] (its lower triangle is read), descending: Householder
+ * to tridiagonal form, then implicit QL with Wilkinson shifts (Numerical Recipes' tred2 and tqli,
+ * eigenvalues only). Throws if QL does not converge in 60 iterations for an eigenvalue.
+ */
+export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
+  const { at: [pa, pd, pe], buf } = layout(n * n, n, n);
+  put(buf, pa!, a, n * n);
+  return eigenvaluesAt(pa!, n, pd!, pe!);
+}
+
+/**
+ * Eigenvalues, descending, of the smaller Gram matrix of `x` [M, H] (XᵀX [H, H] if H ≤ M, else
+ * X Xᵀ [M, M]: the same non-zero spectrum), without taking the Gram out of the kernel.
+ */
+export function smallGramEigenvalues(x: ArrayLike<number>, M: number, H: number): Float64Array {
+  const n = Math.min(M, H);
+  const { at: [px, ps, pg, pd, pe], buf } = layout(M * H, Math.max(M, H) * (n + 3), n * n, n, n);
+  put(buf, px!, x, M * H);
+  if (M >= H) kernel().colGram(px!, M, H, ps!, pg!);
+  else kernel().rowGram(px!, M, H, ps!, pg!);
+  return eigenvaluesAt(pg!, n, pd!, pe!);
+}
+
+/** Math.hypot(a, b) as the kernel computes it (V8's algorithm, ported): for the tests. */
+export function hypot(a: number, b: number): number {
+  return kernel().hypot(a, b);
+}

@@ -1,0 +1,181 @@
+// The float64 linear-algebra kernel (src/kernels/linalg.c) against the JavaScript it replaced
+// (_linalg-reference.ts): the same numbers bit for bit on matrices of many shapes and scales, its
+// port of V8's Math.hypot on 10⁷ pairs, and eigenvalues known in closed form.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+import { columnGram, hypot, rowGram, smallGramEigenvalues, symmetricEigenvalues } from "../../src/kernels/linalg.ts";
+import { effectiveRankFast } from "../../src/metrics/live/plasticity.ts";
+import { crossProduct, rowGram as metricsRowGram, smallGram } from "../../src/metrics/_linalg.ts";
+import * as ref from "./_linalg-reference.ts";
+
+/** Deterministic uniform [0, 1) (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Index of the first element that differs (Object.is: −0 ≠ +0, NaN = NaN), or −1. */
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+function sameBits(got: ArrayLike<number>, want: ArrayLike<number>, what: string) {
+  const i = firstDiff(got, want);
+  assert.equal(i, -1, `${what}: entry ${i} is ${got[i]}, the JavaScript gives ${want[i]} (lengths ${got.length}, ${want.length})`);
+}
+function sameOutcome(got: Float64Array | string, want: Float64Array | string, what: string) {
+  if (typeof got === "string" || typeof want === "string") assert.equal(got, want, what);
+  else sameBits(got, want, what);
+}
+/** The value, or the error's message: both must agree. */
+function outcome<T>(f: () => T): T | string {
+  try { return f(); } catch (e) { return `throws ${(e as Error).message}`; }
+}
+
+// Test matrices [M, H]: random of both signs, ReLU-like, zero rows and columns, rank-deficient,
+// huge and tiny magnitudes (squares overflow or go subnormal), float32.
+type Case = { name: string; M: number; H: number; x: Float64Array | Float32Array };
+function cases(): Case[] {
+  const r = rng(7), out: Case[] = [];
+  const shapes: [number, number][] = [[0, 3], [3, 0], [1, 1], [1, 5], [5, 1], [2, 3], [3, 2], [7, 7], [5, 9], [9, 5], [13, 31], [31, 13], [64, 128], [128, 64], [128, 128], [33, 33], [6, 130]];
+  for (const [M, H] of shapes) {
+    const rand = Float64Array.from({ length: M * H }, () => r() * 2 - 1);
+    out.push({ name: `random ${M}×${H}`, M, H, x: rand });
+    out.push({ name: `relu ${M}×${H}`, M, H, x: rand.map((v) => Math.max(0, v)) });
+    out.push({ name: `float32 ${M}×${H}`, M, H, x: Float32Array.from(rand, (v) => Math.max(0, v) * 3) });
+    const holes = rand.slice();
+    for (let i = 0; i < M; i += 3) holes.fill(0, i * H, (i + 1) * H); // zero rows
+    for (let j = 1; j < H; j += 4) for (let i = 0; i < M; i++) holes[i * H + j] = 0; // zero columns
+    out.push({ name: `zero rows and columns ${M}×${H}`, M, H, x: holes });
+    const k = 2, u = Float64Array.from({ length: M * k }, () => r() - 0.5), v = Float64Array.from({ length: k * H }, () => r() - 0.5);
+    const low = new Float64Array(M * H); // rank ≤ 2
+    for (let i = 0; i < M; i++) for (let j = 0; j < H; j++) for (let q = 0; q < k; q++) low[i * H + j]! += u[i * k + q]! * v[q * H + j]!;
+    out.push({ name: `rank-2 ${M}×${H}`, M, H, x: low });
+    out.push({ name: `huge ${M}×${H}`, M, H, x: rand.map((v, i) => v * 10 ** (100 + (i % 120))) });
+    out.push({ name: `tiny ${M}×${H}`, M, H, x: rand.map((v, i) => v * 10 ** (-150 - (i % 170))) });
+    out.push({ name: `mixed scales ${M}×${H}`, M, H, x: rand.map((v, i) => v * 2 ** ((i * 37) % 120 - 60)) });
+  }
+  out.push({ name: "zero 4×6", M: 4, H: 6, x: new Float64Array(24) });
+  out.push({ name: "negative zeros 3×3", M: 3, H: 3, x: new Float64Array(9).fill(-0) });
+  out.push({ name: "one entry 1×1", M: 1, H: 1, x: Float64Array.of(-3) });
+  return out;
+}
+const CASES = cases();
+
+describe("Gram matrices: the JavaScript's numbers bit for bit", () => {
+  it("row Gram X Xᵀ (kernel and metrics' rowGram)", () => {
+    for (const { name, M, H, x } of CASES) {
+      const want = ref.rowGram(Float64Array.from(x), M, H);
+      sameBits(rowGram(x, M, H), want, name);
+      sameBits(metricsRowGram(x, M, H), want, name);
+    }
+  });
+  it("column Gram XᵀX, and crossProduct(x, x) and smallGram that use it", () => {
+    for (const { name, M, H, x } of CASES) {
+      const want = ref.selfCrossProduct(x, M, H);
+      sameBits(columnGram(x, M, H), want, name);
+      sameBits(crossProduct(x, x, M, H, H), want, name);
+      const small = smallGram(x, M, H);
+      sameBits(small.g, H <= M ? want : ref.rowGram(Float64Array.from(x), M, H), `smallGram ${name}`);
+    }
+  });
+  it("with non-finite entries (the kernel's rowGram has no finite-only shortcut)", () => {
+    const x = Float64Array.of(1, Infinity, 0, 2, NaN, -1, 0, -Infinity, 3, 0, 0, 1);
+    sameBits(rowGram(x, 3, 4), ref.rowGram(x, 3, 4), "3×4 with ±Infinity and NaN");
+    sameBits(rowGram(x, 4, 3), ref.rowGram(x, 4, 3), "4×3 with ±Infinity and NaN");
+  });
+});
+
+describe("eigenvalues: the JavaScript's tred2 + tqli bit for bit", () => {
+  it("of each case's smaller Gram matrix, and its effective rank", () => {
+    for (const { name, M, H, x } of CASES) {
+      const n = Math.min(M, H), g = M >= H ? ref.selfCrossProduct(x, M, H) : ref.rowGram(Float64Array.from(x), M, H);
+      const want = outcome(() => ref.symmetricEigenvalues(g.slice(), n));
+      sameOutcome(outcome(() => smallGramEigenvalues(x, M, H)), want, name);
+      sameOutcome(outcome(() => symmetricEigenvalues(g, n)), want, `${name}, from the Gram`);
+      assert.ok(Object.is(outcome(() => effectiveRankFast(x, M, H)), outcome(() => ref.effectiveRankFast(x, M, H))), `effective rank of ${name}`);
+    }
+  });
+  it("of random symmetric matrices, indefinite, with garbage above the diagonal (only the lower triangle is read)", () => {
+    const r = rng(11);
+    for (const n of [1, 2, 3, 4, 5, 8, 17, 40, 127, 128]) {
+      const a = Float64Array.from({ length: n * n }, () => r() * 2 - 1);
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j]!;
+      sameBits(symmetricEigenvalues(a, n), ref.symmetricEigenvalues(a.slice(), n), `symmetric ${n}×${n}`);
+      const lower = a.slice();
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) lower[i * n + j] = 1e9 * (r() - 0.5);
+      sameBits(symmetricEigenvalues(lower, n), ref.symmetricEigenvalues(lower.slice(), n), `lower triangle ${n}×${n}`);
+    }
+  });
+  it("of a diagonal matrix: the diagonal, descending, exactly", () => {
+    const diag = [3, -1, 0, 7.5, 2, 2, 1e-300, -4];
+    const n = diag.length, a = new Float64Array(n * n);
+    diag.forEach((v, i) => (a[i * n + i] = v));
+    assert.deepEqual(Array.from(symmetricEigenvalues(a, n)), [...diag].sort((p, q) => q - p));
+  });
+  it("of the tridiagonal Toeplitz matrix (a on the diagonal, b beside it): a + 2b·cos(kπ/(n+1))", () => {
+    for (const [n, a, b] of [[10, 2, -1], [64, 0.5, 0.3], [128, -1, 2]] as const) {
+      const m = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) { m[i * n + i] = a; if (i > 0) m[i * n + i - 1] = m[(i - 1) * n + i] = b; }
+      const want = Array.from({ length: n }, (_, k) => a + 2 * b * Math.cos(((k + 1) * Math.PI) / (n + 1))).sort((p, q) => q - p);
+      const got = symmetricEigenvalues(m, n);
+      want.forEach((w, k) => assert.ok(Math.abs(got[k]! - w) <= 1e-12 * (Math.abs(a) + 2 * Math.abs(b)), `n=${n}: λ${k} = ${got[k]}, want ${w}`));
+    }
+  });
+  it("throws the JavaScript's error when QL does not converge (a NaN in the matrix)", () => {
+    for (const n of [2, 5]) {
+      const a = new Float64Array(n * n).fill(1);
+      a[n] = NaN; // (1, 0): lower triangle
+      assert.throws(() => ref.symmetricEigenvalues(a.slice(), n), /QL did not converge \(eigenvalue 0 of \d+\)/);
+      assert.equal(outcome(() => symmetricEigenvalues(a, n)), outcome(() => ref.symmetricEigenvalues(a.slice(), n)));
+    }
+    // finite activations whose Gram overflows: both give up the same way
+    const x = Float64Array.from({ length: 12 }, (_, i) => (i % 5) * 1e200 - 1e200);
+    const want = outcome(() => ref.effectiveRankFast(x, 4, 3));
+    assert.equal(typeof want, "string", "the reference throws on an overflowing Gram");
+    assert.equal(outcome(() => effectiveRankFast(x, 4, 3)), want);
+  });
+});
+
+describe("the kernel's Math.hypot", () => {
+  it("is Math.hypot bit for bit on 10⁷ pairs: random bits (every exponent, subnormals, ±0, ±Infinity, NaN), near-equal and special values", () => {
+    const r = rng(3), N = 10_000_000, bits = new Uint32Array(4), f = new Float64Array(bits.buffer);
+    const special = [0, -0, 1, -1, Infinity, -Infinity, NaN, Number.MIN_VALUE, -Number.MIN_VALUE, 2.2250738585072014e-308, Number.MAX_VALUE, -Number.MAX_VALUE, Number.EPSILON, 1e-160, 1e160, 2 ** -537, 2 ** 511];
+    let bad = 0, first = "";
+    for (let i = 0; i < N; i++) {
+      for (let w = 0; w < 4; w++) bits[w] = (r() * 2 ** 32) >>> 0;
+      let a = f[0]!, b = f[1]!;
+      switch (i & 3) {
+        case 1: b = a * (1 + (f[1]! % 1)); break; // comparable magnitudes: both squares count
+        case 2: a = (r() - 0.5) * 2 ** Math.floor(r() * 2098 - 1074); b = (r() - 0.5) * 2 ** Math.floor(r() * 2098 - 1074); break;
+        case 3: a = special[i % special.length]!; if (i % 7 === 0) b = special[(i >> 3) % special.length]!; break;
+      }
+      const want = Math.hypot(a, b), got = hypot(a, b);
+      if (!Object.is(got, want)) { bad++; first ||= `hypot(${a}, ${b}): kernel ${got}, Math.hypot ${want}`; }
+    }
+    assert.equal(bad, 0, first);
+  });
+});
+
+describe("the committed linalg kernel", () => {
+  it("is what scripts/build-kernel.sh builds from src/kernels/linalg.c", (t) => {
+    const clang = spawnSync("clang", ["--version"]);
+    if (clang.error || clang.status !== 0) return t.skip("no clang here (apt-get install -y clang lld): the committed .wasm cannot be rebuilt to compare");
+    const out = join(mkdtempSync(join(tmpdir(), "ecotone-kernel-")), "linalg.wasm");
+    const r = spawnSync(fileURLToPath(new URL("../../scripts/build-kernel.sh", import.meta.url)), ["linalg", out], { encoding: "utf8" });
+    if (r.status !== 0 && /wasm-ld|unknown target|lld/.test(r.stderr)) return t.skip(`clang cannot link wasm32 here: ${r.stderr.trim().split("\n").pop()}`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(readFileSync(out).equals(readFileSync(new URL("../../src/kernels/linalg.wasm", import.meta.url))), "src/kernels/linalg.wasm is stale: run scripts/build-kernel.sh linalg");
+  });
+});
