@@ -503,14 +503,27 @@ __attribute__((export_name("step"))) void step(Cfg *c) {
   }
 }
 
+// dst[0, n) = src[0, n)
+static void copy(float *dst, const float *src, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) ST(dst + i, LD(src + i));
+  for (; i < n; i++) dst[i] = src[i];
+}
+
 // Evaluation of every seed on R rows shared by the seeds (x [R, D], heads [R, H]): probabilities
-// [S, R, C]; with `hidden`, each hidden layer's activations [S, R, width]; with targets y [R, C],
-// the gradient of −Σ_rows Σ_c y·log p per seed into leaves shaped like the parameters (gw, gb).
+// into probs (seed s's R rows at row s·probsRows); with `hidden`, each hidden layer's activations
+// (seed s at row s·hiddenRows; of every `block` rows the first `blockKeep`, one after another);
+// with targets y [R, C], the gradient of −Σ_rows Σ_c y·log p per seed into leaves shaped like the
+// parameters (gw, gb). With `back`, no forward: probs and hidden hold an earlier forward of these
+// rows (every row kept), and only the gradient is computed. Where every row is kept, the forward
+// writes its activations straight into hidden. A row's forward is the same bit for bit whichever
+// rows share its pass (gemm computes each output element alone, in the same order).
 typedef struct {
   int R;
   float *x, *heads, *probs, *y, *scratch;
   float *hidden[MAXL];
   float *gw[MAXL], *gb[MAXL];
+  int back, probsRows, hiddenRows, block, blockKeep;
 } Eval;
 
 __attribute__((export_name("eval"))) void eval(const Cfg *c, const Eval *e) {
@@ -525,12 +538,23 @@ __attribute__((export_name("eval"))) void eval(const Cfg *c, const Eval *e) {
   q.x = e->x;
   q.heads = e->heads;
   GradSink gs = {(float **)e->gw, (float **)e->gb};
+  float *act[MAXL]; // the scratch's activations
+  for (int l = 0; l < L; l++) act[l] = q.act[l];
+  const int inPlace = e->back || (e->block >= R && e->blockKeep >= R);
   for (int s = 0; s < S; s++) {
-    forward(c, s, c->w, c->b, &q, 0);
-    float *pr = e->probs + (long)s * R * C;
-    for (int i = 0; i < R * C; i++) pr[i] = f_exp(q.logp[i]);
-    for (int l = 0; l < L - 1; l++)
-      if (e->hidden[l]) { const int N = c->width[l]; float *h = e->hidden[l] + (long)s * R * N; for (int i = 0; i < R; i++) for (int j = 0; j < N; j++) h[i * N + j] = q.act[l][i * N + j]; }
+    float *pr = e->probs + (long)s * e->probsRows * C;
+    for (int l = 0; l < L - 1; l++) q.act[l] = inPlace && e->hidden[l] ? e->hidden[l] + (long)s * e->hiddenRows * c->width[l] : act[l];
+    if (!e->back) {
+      forward(c, s, c->w, c->b, &q, 0);
+      for (int i = 0; i < R * C; i++) pr[i] = f_exp(q.logp[i]);
+      for (int l = 0; l < L - 1; l++) {
+        if (!e->hidden[l] || inPlace) continue;
+        const int N = c->width[l];
+        float *h = e->hidden[l] + (long)s * e->hiddenRows * N;
+        for (int r = 0; r < R; r += e->block, h += e->blockKeep * N)
+          copy(h, q.act[l] + r * N, (R - r < e->blockKeep ? R - r : e->blockKeep) * N);
+      }
+    }
     if (!e->y) continue;
     for (int i = 0; i < R; i++) {
       float sy = 0.f;

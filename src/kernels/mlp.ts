@@ -23,17 +23,24 @@ export interface FusedSpec {
   l2Init: number;
   objectives: { sft?: boolean; reward?: boolean; preference?: boolean };
   evalRows?: number; // most rows one evaluation reads (0 or absent: no evaluation)
-  hiddenRows?: number; // most rows whose hidden activations an evaluation returns
+  regions?: Record<string, number>; // named float arrays the host keeps in the kernel's memory (FusedMlp.region)
 }
 
-/** An evaluation's inputs and outputs, views into the kernel's memory (see FusedMlp.evaluate). */
-export interface FusedEval {
-  x: Float32Array; // [R, D] rows shared by the seeds
-  heads?: Float32Array; // [R, H]
-  y: Float32Array; // [R, C] targets of the gradient
-  probs: Float32Array; // [S, R, C]
-  hidden: Float32Array[]; // per hidden layer [S, hiddenRows, width]
-  grads: Float32Array[]; // per leaf, shaped like the parameters
+/**
+ * One evaluation of every seed on `rows` rows shared by the seeds. Every array is a view into the
+ * kernel's memory (FusedMlp.region), read or written in place.
+ */
+export interface EvalCall {
+  rows: number; // R ≤ evalRows
+  x: Float32Array; // [R, D]
+  heads?: Float32Array; // [R, H] (H > 1)
+  probs: Float32Array; // seed s's [R, C] at row s·probsRows: written, or read with `back`
+  probsRows?: number; // default R
+  hidden?: Float32Array[]; // per hidden layer, seed s's rows at row s·hiddenRows: written, or read with `back`
+  hiddenRows?: number; // default: the rows kept
+  block?: [number, number]; // of every block[0] rows, the first block[1] go to `hidden`, one after another (default: every row)
+  y?: Float32Array; // [R, C] targets: the gradient of −Σ y·log p per seed into FusedMlp.grads
+  back?: boolean; // no forward: probs and hidden (every row) hold an earlier forward of these rows at these weights
 }
 
 /** One batch's tensors, views into the kernel's memory: write them before each step. */
@@ -71,8 +78,9 @@ function module(): WebAssembly.Module {
 }
 
 type Exports = { memory: WebAssembly.Memory; alloc(n: number): number; step(cfg: number): void; eval(cfg: number, e: number): void };
-// The Eval struct of mlp.c.
-const EVAL_SLOTS = 6 + 3 * MAXL; // R, x, heads, probs, y, scratch, hidden[16], gw[16], gb[16]
+// The Eval struct of mlp.c: R, x, heads, probs, y, scratch, hidden[16], gw[16], gb[16], back, probsRows, hiddenRows, block, blockKeep.
+const EVAL_SLOTS = 6 + 3 * MAXL + 5;
+const E_HIDDEN = 6, E_BACK = 6 + 3 * MAXL;
 export type LeafSet = "params" | "m" | "v" | "init" | "ref";
 
 /** The ensemble in one Wasm instance. Leaves in the MLP's order: w0, b0, …, head w, head b; each [S, ...]. */
@@ -80,7 +88,8 @@ export class FusedMlp {
   readonly spec: FusedSpec;
   readonly shapes: number[][]; // per leaf, with the seed axis
   readonly batch: FusedBatch;
-  readonly evalIo: FusedEval | undefined;
+  readonly grads: Float32Array[]; // per leaf, shaped like the parameters: an evaluation's gradient (empty without evaluation)
+  private readonly regions = new Map<string, Float32Array>();
   private readonly evalPtr: number;
   private readonly ex: Exports;
   private readonly cfg: number;
@@ -123,14 +132,13 @@ export class FusedMlp {
     if (o.reward) { need("rwMask", B); need("rwRewards", S * B * C); need("rwGumbel", S * B * C); need("rwUse", B); }
     if (o.preference) { need("prMask", B); need("prChosen", S * B * C); need("prRejected", S * B * C); need("prBeta", B); }
     need("out", S * B);
-    const R = spec.evalRows ?? 0, RH = Math.min(R, spec.hiddenRows ?? 0);
+    const R = spec.evalRows ?? 0;
     if (R > 0) {
       need("eval", EVAL_SLOTS);
-      need("ex", R * D); need("eheads", R * H); need("ey", R * C); need("eprobs", S * R * C);
-      widths.forEach((w, l) => { if (RH > 0) need(`ehidden${l}`, S * RH * w); });
       this.shapes.forEach((sh, i) => need(`egrad${i}`, sh.reduce((a, b) => a * b)));
       need("escratch", 2 * L * R * maxw + R * H * C + 3 * R * C + 2 * R * maxw + maxw * maxw + 64);
     }
+    for (const [name, n] of Object.entries(spec.regions ?? {})) need(`region:${name}`, n);
     const perSeed = this.shapes.reduce((n, sh) => n + sh[1]! * sh[2]!, 0);
     need("scratch", 2 * L * B * maxw + B * H * C + 4 * B * C + 2 * B * maxw + 2 * maxw * maxw + maxw + perSeed + 64);
 
@@ -150,18 +158,13 @@ export class FusedMlp {
     };
 
     this.evalPtr = ptrs.eval ?? 0;
-    this.evalIo = R > 0 ? {
-      x: view("ex", R * D), heads: H > 1 ? view("eheads", R * H) : undefined, y: view("ey", R * C), probs: view("eprobs", S * R * C),
-      hidden: RH > 0 ? widths.map((w, l) => view(`ehidden${l}`, S * RH * w)) : [],
-      grads: this.shapes.map((sh, i) => view(`egrad${i}`, sh.reduce((a, b) => a * b))),
-    } : undefined;
+    this.grads = R > 0 ? this.shapes.map((sh, i) => view(`egrad${i}`, sh.reduce((a, b) => a * b))) : [];
+    for (const [name, n] of Object.entries(spec.regions ?? {})) this.regions.set(name, view(`region:${name}`, n));
     if (R > 0) {
       const e = new Int32Array(buf, ptrs.eval!, EVAL_SLOTS);
-      e.set([R, ptrs.ex!, H > 1 ? ptrs.eheads! : 0, ptrs.eprobs!, 0, ptrs.escratch!]);
-      widths.forEach((_, l) => { e[6 + l] = RH > 0 ? ptrs[`ehidden${l}`]! : 0; });
+      e[5] = ptrs.escratch!;
       dims.forEach((_, l) => { e[6 + MAXL + l] = ptrs[`egrad${2 * l}`]!; e[6 + 2 * MAXL + l] = ptrs[`egrad${2 * l + 1}`]!; });
     }
-    this.evalMeta = [ptrs.ey ?? 0, RH];
     const set = (name: string, v: number, k = 0) => { if (FLOATS.has(name)) this.f32[SLOT[name]! + k] = v; else this.i32[SLOT[name]! + k] = v; };
     set("S", S); set("B", B); set("D", D); set("C", C); set("H", H); set("L", L);
     set("opt", ({ sgd: 0, momentum: 1, adam: 2 } as const)[opt]);
@@ -202,28 +205,63 @@ export class FusedMlp {
     this.f32[SLOT.bc1!] = f(1 - f(Math.pow(f(this.spec.momentum), t)));
     this.f32[SLOT.bc2!] = f(1 - f(Math.pow(f(this.spec.beta2), t)));
     this.ex.step(this.cfg);
+    this.changes++;
     return this.out;
   }
 
-  private readonly evalMeta: [number, number]; // pointer of y, rows with room for hidden activations
+  private changes = 0;
+  /** Counts the parameters' changes (each step; changed()): an evaluation kept for reuse is valid while it stands. */
+  get version(): number {
+    return this.changes;
+  }
 
-  /**
-   * Evaluates every seed on the first `rows` rows of evalIo.x (heads in evalIo.heads): probabilities
-   * into evalIo.probs [S, rows, C]; with `hidden`, the hidden activations of the first rows into
-   * evalIo.hidden ([S, rows, width], rows ≤ hiddenRows); with `grad`, the gradient of the summed
-   * cross-entropy toward evalIo.y into evalIo.grads. The outputs are views: copy what you keep.
-   */
-  evaluate(rows: number, o: { hidden?: boolean; grad?: boolean } = {}): FusedEval {
-    const io = this.evalIo;
-    if (!io || rows > io.x.length / this.spec.input) throw new Error(`fused kernel: evaluation of ${rows} rows, room for ${io ? io.x.length / this.spec.input : 0}`);
-    if (o.hidden && rows > this.evalMeta[1]) throw new Error(`fused kernel: hidden activations of ${rows} rows, room for ${this.evalMeta[1]}`);
-    const e = new Int32Array(this.ex.memory.buffer, this.evalPtr, EVAL_SLOTS);
-    e[0] = rows;
-    e[4] = o.grad ? this.evalMeta[0] : 0;
-    const saved = e.slice(6, 6 + MAXL);
-    if (!o.hidden) e.fill(0, 6, 6 + MAXL);
+  /** Says that the parameters were written from outside (through leaves("params")). */
+  changed(): void {
+    this.changes++;
+  }
+
+  /** Whether the spec asked for this region. */
+  hasRegion(name: string): boolean {
+    return this.regions.has(name);
+  }
+
+  /** A float array the spec asked for (spec.regions), a live view into the kernel's memory. */
+  region(name: string): Float32Array {
+    const r = this.regions.get(name);
+    if (!r) throw new Error(`fused kernel: no region "${name}" (have ${[...this.regions.keys()].join(", ") || "none"})`);
+    return r;
+  }
+
+  /** Evaluates every seed as `c` says (see EvalCall); the gradient, with c.y, goes to `grads`. */
+  evaluate(c: EvalCall): void {
+    const { S, input: D, classes: C, heads: H, widths } = this.spec, R = c.rows;
+    const room = this.spec.evalRows ?? 0;
+    if (!(Number.isInteger(R) && R >= 0 && R <= room)) throw new Error(`fused kernel: evaluation of ${R} rows, room for ${room}`);
+    if (R === 0) return;
+    const [block, blockKeep] = c.block ?? [R, R];
+    if (!(Number.isInteger(block) && Number.isInteger(blockKeep) && block > 0 && blockKeep >= 0 && blockKeep <= block)) throw new Error(`fused kernel: evaluation block [${block}, ${blockKeep}]`);
+    if (c.back && (c.block || !c.hidden)) throw new Error("fused kernel: a backward-only evaluation reads every row's activations (hidden, no block)");
+    let kept = 0; // rows that go to hidden
+    for (let r = 0; r < R; r += block) kept += Math.min(blockKeep, R - r);
+    const probsRows = c.probsRows ?? R, hiddenRows = c.hiddenRows ?? kept;
+    if (probsRows < R || hiddenRows < kept) throw new Error(`fused kernel: evaluation rows overlap (${R} rows in ${probsRows} per seed, ${kept} kept in ${hiddenRows})`);
+    const mem = this.ex.memory.buffer;
+    // Wasm writes no bounds check: every array must lie in the kernel's memory and hold what the kernel reads or writes
+    const ptr = (name: string, a: Float32Array | undefined, n: number) => {
+      if (!a) return 0;
+      if (a.buffer !== mem || a.length < n) throw new Error(`fused kernel: evaluation ${name}: ${a.buffer !== mem ? "not a view into the kernel's memory" : `${a.length} floats, needs ${n}`}`);
+      return a.byteOffset;
+    };
+    if (H > 1 && !c.heads) throw new Error("fused kernel: evaluation without head weights");
+    const e = new Int32Array(mem, this.evalPtr, EVAL_SLOTS);
+    e[0] = R;
+    e[1] = ptr("x", c.x, R * D);
+    e[2] = H > 1 ? ptr("heads", c.heads, R * H) : 0;
+    e[3] = ptr("probs", c.probs, (S - 1) * probsRows * C + R * C);
+    e[4] = ptr("y", c.y, R * C);
+    if (c.hidden && c.hidden.length !== widths.length) throw new Error(`fused kernel: hidden for ${c.hidden.length} layers, the model has ${widths.length}`);
+    widths.forEach((w, l) => { e[E_HIDDEN + l] = ptr(`hidden[${l}]`, c.hidden?.[l], ((S - 1) * hiddenRows + kept) * w); });
+    e.set([c.back ? 1 : 0, probsRows, hiddenRows, block, blockKeep], E_BACK);
     this.ex.eval(this.cfg, this.evalPtr);
-    e.set(saved, 6);
-    return io;
   }
 }

@@ -52,18 +52,18 @@ export class FusedTrainer {
     this.plan = plan;
     this.seeds = seeds;
     const kinds = new Set(plan.kinds.map((d) => d.kind));
-    const { probes, world } = plan, N = probes.n;
     this.kernel = new FusedMlp({
       S: seeds.length, B: t.batch, input: a.input, classes: a.classes, heads: a.heads, widths: a.widths, relu: a.relu,
       l1: model.config.l1, dropout: model.config.dropout > 0,
       optimizer: t.optimizer, lr: t.lr, momentum: t.momentum, beta2: t.beta2, eps: t.eps, weightDecay: t.weightDecay, l2Init: t.l2Init ?? 0,
       objectives: { sft: kinds.has("sft"), reward: kinds.has("reward"), preference: kinds.has("preference") },
-      evalRows: Math.max(probes.envs, world.trained) * N, hiddenRows: world.trained * N,
+      ...evalLayout(plan, seeds.length),
     });
   }
 
   /** Copies an ensemble of jax-js arrays (parameters, optimiser state, reference policy) into the kernel. */
   load(e: Ensemble): void {
+    this.kernel.changed();
     const put = (set: LeafSet, p: unknown) => {
       const dst = this.kernel.leaves(set);
       if (!dst || !p) return;
@@ -105,61 +105,128 @@ export class FusedTrainer {
   }
 }
 
+// Most floats of probe-set activations kept between outputs() and envGradients() (256 MB); beyond it
+// envGradients runs its own forward.
+const KEEP_LIMIT = 2 ** 26;
+
+/**
+ * The kernel memory of the checkpoint quantities, in floats (P = envs·N probe rows, K = trained·N,
+ * M = mechanism probes per env): the probe sets and targets, written once, and each quantity's outputs.
+ */
+function evalLayout(plan: RunPlan, S: number): { evalRows: number; regions: Record<string, number> } {
+  const { probes, world, model } = plan, N = probes.n, P = probes.envs * N, K = world.trained * N, { inputDim: D, classes: C } = world;
+  const H = model.heads, M = Math.min(plan.spec.metrics.mechanismProbes, N);
+  const r: Record<string, number> = {
+    px: P * D, cfx: K * D, ey: K * C, // probe rows [P, D], counterfactual rows [K, D], each trained env's targets [K, C]
+    oprobs: S * P * C, cfprobs: S * K * C, // outputs [S, P, C], counterfactual [S, K, C]
+  };
+  if (H > 1) { r.pheads = P * H; r.cfheads = K * H; }
+  model.hidden.forEach((W, l) => { r[`cfhidden${l}`] = S * world.trained * M * W; }); // [S, E·M, W]
+  // The outputs' forward of the trained envs' rows is envGradients' forward: their activations are kept [S, K, W]
+  if (S * K * model.hidden.reduce((a, b) => a + b, 0) <= KEEP_LIMIT) model.hidden.forEach((W, l) => { r[`oact${l}`] = S * K * W; });
+  return { evalRows: Math.max(P, K), regions: r };
+}
+
 /**
  * The checkpoint quantities of ShardTrainer (outputs, counterfactual, envGradients) computed by the
  * kernel from the weights it holds: the same quantities as the jitted evaluation, to float32 rounding.
+ * The forward on the probe set is done once per version of the weights and shared: whichever of
+ * outputs() and envGradients() comes first runs the rows it needs and keeps them (probabilities, and
+ * the trained envs' activations); the other runs only what is left (the remaining rows; the
+ * backward). The numbers are the separate passes' bit for bit: a row's forward does not depend on
+ * the rows beside it.
  */
 export class FusedEvaluator {
-  constructor(private readonly f: FusedTrainer, private readonly plan: RunPlan) {}
+  private readonly k: FusedMlp;
+  private readonly share: boolean; // the probe set's forward is kept and envGradients reuses it
+  private fwdVersion = -1; // the kernel version whose probe-set forward is in oprobs (and oact)
+  private fwdRows = 0; // of it, the rows done (the first ones)
 
-  private rows(x: Float32Array, envOf: (m: number) => number, R: number): void {
-    const io = this.f.kernel.evalIo!, H = this.plan.model.heads;
-    io.x.set(x.subarray(0, R * this.plan.world.inputDim));
-    if (io.heads) fillHeads(io.heads.subarray(0, R * H), H, Int32Array.from({ length: R }, (_, m) => envOf(m)));
+  /**
+   * One per kernel (the quantities live in its regions). share: false: nothing kept, envGradients
+   * runs its own forward, as before the sharing (tests compare the two).
+   */
+  constructor(f: FusedTrainer, private readonly plan: RunPlan, o: { share?: boolean } = {}) {
+    const k = (this.k = f.kernel), { probes, world, model } = plan, N = probes.n, H = model.heads, C = world.classes;
+    k.region("px").set(probes.x.subarray(0, probes.envs * N * world.inputDim));
+    k.region("cfx").set(probes.cf.subarray(0, world.trained * N * world.inputDim));
+    const envOf = (R: number) => Int32Array.from({ length: R }, (_, m) => Math.floor(m / N));
+    if (H > 1) { fillHeads(k.region("pheads"), H, envOf(probes.envs * N)); fillHeads(k.region("cfheads"), H, envOf(world.trained * N)); }
+    const y = k.region("ey");
+    for (let i = 0; i < world.trained * N; i++) y[i * C + probes.labels[i]!] = 1;
+    this.share = (o.share ?? true) && model.hidden.every((_, l) => k.hasRegion(`oact${l}`));
+  }
+
+  /** How many of the probe set's first rows have their forward at the current weights in oprobs (and oact). */
+  private done(): number {
+    if (!this.share || this.fwdVersion !== this.k.version) [this.fwdVersion, this.fwdRows] = [this.k.version, 0];
+    return this.fwdRows;
+  }
+
+  /**
+   * The forward on probe rows [from, to): probabilities into oprobs [S, P, C], the trained envs'
+   * activations (rows < K, when shared) into oact [S, K, W]. With `grad` (rows of one trained env),
+   * the gradient of its cross-entropy too; with `back` only that, from the forward already there.
+   */
+  private pass(from: number, to: number, o: { grad?: boolean; back?: boolean } = {}): void {
+    if (to <= from) return;
+    const { probes, world, model } = this.plan, P = probes.envs * probes.n, K = world.trained * probes.n, C = world.classes;
+    const keep = this.share && to <= K;
+    this.k.evaluate({
+      rows: to - from, x: this.k.region("px").subarray(from * world.inputDim), heads: this.heads("pheads")?.subarray(from * model.heads),
+      probs: this.k.region("oprobs").subarray(from * C), probsRows: P,
+      ...(keep && { hidden: model.hidden.map((W, l) => this.k.region(`oact${l}`).subarray(from * W)), hiddenRows: K }),
+      ...(o.grad && { y: this.k.region("ey").subarray(from * C), back: o.back }),
+    });
+  }
+
+  private heads(name: string): Float32Array | undefined {
+    return this.plan.model.heads > 1 ? this.k.region(name) : undefined;
   }
 
   /** Probabilities on every probe set [S, envs·N, C]. */
   outputs(): Float32Array {
-    const { probes, world } = this.plan, R = probes.envs * probes.n;
-    this.rows(probes.x, (m) => Math.floor(m / probes.n), R);
-    return this.f.kernel.evaluate(R).probs.slice(0, this.f.kernel.spec.S * R * world.classes);
+    const { probes, world } = this.plan, P = probes.envs * probes.n, K = world.trained * probes.n, from = this.done();
+    if (this.share) { // the trained envs' rows (those not done yet) in a pass of their own, which keeps their activations
+      this.pass(from, K);
+      this.pass(Math.max(from, K), P);
+    } else this.pass(from, P);
+    this.fwdRows = P;
+    return this.k.region("oprobs").slice();
   }
 
   /** Probabilities on the counterfactual probes [S, E·N, C] and hidden representations [S, E·mechN, W] per layer. */
   counterfactual(mechN: number): { probs: Float32Array; hidden: Float32Array[]; mechN: number } {
-    const { probes, world, model } = this.plan, N = probes.n, E = world.trained, R = E * N, S = this.f.kernel.spec.S;
-    this.rows(probes.cf, (m) => Math.floor(m / N), R);
-    const io = this.f.kernel.evaluate(R, { hidden: true });
-    const hidden = model.hidden.map((W, l) => {
-      const all = io.hidden[l]!, out = new Float32Array(S * E * mechN * W); // [S, E·mechN, W]
-      for (let s = 0; s < S; s++) for (let e = 0; e < E; e++)
-        out.set(all.subarray(((s * E + e) * N) * W, ((s * E + e) * N + mechN) * W), ((s * E + e) * mechN) * W);
-      return out;
-    });
-    return { probs: io.probs.slice(0, S * R * world.classes), hidden, mechN };
+    const { probes, world, model } = this.plan, N = probes.n, E = world.trained, S = this.k.spec.S;
+    if (!(mechN >= 0 && mechN <= Math.min(this.plan.spec.metrics.mechanismProbes, N))) throw new Error(`fused evaluator: ${mechN} mechanism probes, room for ${Math.min(this.plan.spec.metrics.mechanismProbes, N)}`);
+    const probs = this.k.region("cfprobs"), hidden = model.hidden.map((_, l) => this.k.region(`cfhidden${l}`));
+    // of each env's N rows the first mechN activations, one env after another: [S, E·mechN, W]
+    this.k.evaluate({ rows: E * N, x: this.k.region("cfx"), heads: this.heads("cfheads"), probs, hidden, block: [N, mechN], hiddenRows: E * mechN });
+    return { probs: probs.slice(), hidden: hidden.map((h, l) => h.slice(0, S * E * mechN * model.hidden[l]!)), mechN };
   }
 
   /** Per trained env, the gradient of the clean cross-entropy on its probes, per leaf [S, ...]. */
   envGradients(): Float32Array[][] {
-    const { probes, world } = this.plan, N = probes.n, C = world.classes, D = world.inputDim;
-    return Array.from({ length: world.trained }, (_, e) => {
-      this.rows(probes.x.subarray(e * N * D, (e + 1) * N * D), () => e, N);
-      const io = this.f.kernel.evalIo!;
-      io.y.fill(0);
-      for (let i = 0; i < N; i++) io.y[i * C + probes.labels[e * N + i]!] = 1;
-      return this.f.kernel.evaluate(N, { grad: true }).grads.map((g) => g.slice());
+    const { probes, world } = this.plan, N = probes.n, K = world.trained * N;
+    // only the backward, from the probe set's forward; else forward and backward in one pass per env (whose activations outputs() then reuses)
+    const back = this.share && this.done() >= K;
+    const grads = Array.from({ length: world.trained }, (_, e) => {
+      this.pass(e * N, (e + 1) * N, { grad: true, back });
+      return this.k.grads.map((g) => g.slice());
     });
+    if (this.share) this.fwdRows = Math.max(this.fwdRows, K);
+    return grads;
   }
 
   /** Per seed, the weight each unit of the last representation has on the output [S, width] (Model.readoutNorm). */
   readoutNorm(): Float32Array {
-    const leaves = this.f.kernel.leaves("params")!;
-    return (this.plan.model as Mlp).headNorm(leaves[leaves.length - 2]!, this.f.kernel.spec.S);
+    const leaves = this.k.leaves("params")!;
+    return (this.plan.model as Mlp).headNorm(leaves[leaves.length - 2]!, this.k.spec.S);
   }
 
   /** The parameters per leaf [S, ...] (copies). */
   params(): Float32Array[] {
-    return this.f.kernel.leaves("params")!.map((a) => a.slice());
+    return this.k.leaves("params")!.map((a) => a.slice());
   }
 }
 
