@@ -1,9 +1,10 @@
 // Effective rank of a representation matrix (Roy & Vetterli 2007).
 
-import { centerColumns, crossProduct, rowGram, smallGram, symmetricEigenvalues } from "./_linalg.ts";
+import { crossProduct, rowGram, smallGram, symmetricEigenvalues } from "./_linalg.ts";
+import { centreColumns } from "./cka.ts";
 import { expectShape } from "./_shape.ts";
 
-export { rowGram }; // X Xᵀ of the rows, summed four dot products at a time (the live metrics' Gram)
+export { rowGram }; // X Xᵀ of the rows (the live metrics' Gram, src/kernels/linalg.c)
 
 /** Singular values of `x` `[M][H]`, descending: square roots of the smaller Gram matrix's eigenvalues. */
 export function singularValues(x: ArrayLike<number>, M: number, H: number): Float64Array {
@@ -33,11 +34,22 @@ export function effectiveRank(x: ArrayLike<number>, M: number, H: number): numbe
  * track at every checkpoint. Columns are centred. 0 for a constant matrix.
  */
 export function participationRatio(x: ArrayLike<number>, M: number, H: number): number {
-  const xc = centerColumns(x, M, H);
+  return centredParticipationRatio(centreColumns(x, M, H), M, H);
+}
+
+/** participationRatio of `xc` [M][H] whose columns are centred already (centreColumns), e.g. shared with CKA's row Gram. */
+export function centredParticipationRatio(xc: Float64Array, M: number, H: number): number {
   const n = Math.min(M, H);
   const g = M < H ? rowGram(xc, M, H) : crossProduct(xc, xc, M, H, H); // the smaller Gram: same spectrum
-  let tr = 0, fro = 0;
+  let tr = 0;
   for (let i = 0; i < n; i++) tr += g[i * n + i]!;
-  for (const v of g) fro += v * v;
+  const fro = sumOfSquares(g);
   return fro > 0 ? (tr * tr) / fro : 0;
+}
+
+/** Σ a_i² in order. A function of its own: V8 compiled the long loop inline mid-call (on-stack replacement) before the comparison after it had ever run, and bailed out there at every call. */
+function sumOfSquares(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return s;
 }

@@ -2,9 +2,9 @@
 // `metrics.mechanismProbes` contents under every trained cue): is the environment decodable at
 // each layer, are units selective for one environment, do the environments use the same units,
 // how similar are the representations across cues and across time, how many dimensions they use.
-import { centredRowGram, ckaOfRowGrams, ckaUsesRowGrams, linearCka } from "../cka.ts";
-import { ldaDecodability } from "../probe.ts";
-import { participationRatio } from "../rank.ts";
+import { centreColumns, centredRowGram, ckaOfRowGrams, ckaUsesRowGrams, linearCka, rowGramOfCentred } from "../cka.ts";
+import { exactReciprocal, ldaDecodability } from "../probe.ts";
+import { centredParticipationRatio } from "../rank.ts";
 import { maskOverlap, selectiveFraction, unitSelectivity } from "../selectivity.ts";
 import { join } from "./behaviour.ts";
 import { defineMetric, type SeedContext } from "./metric.ts";
@@ -78,22 +78,24 @@ export const representation = defineMetric({
         const ckaEnv = new Float64Array(S), ckaTime = new Float64Array(S), dim = new Float64Array(S);
         const envGrams = ckaUsesRowGrams(mechN, H, H), timeGrams = ckaUsesRowGrams(M, H, H) && S * M * M <= gramCacheEntries;
         const grams: ReturnType<typeof centredRowGram>[] = [];
+        const xc = new Float64Array(M * H); // one seed's centred rows at a time: a cue's [mechN, H], then all [M, H]
         for (let s = 0; s < S; s++) {
           const r = rep.subarray(s * M * H, (s + 1) * M * H); // [E·mechN, H]
           const block = (a: number) => r.subarray(a * mechN * H, (a + 1) * mechN * H); // [mechN, H] cue a's rows
           if (E > 1) {
             // each cue's Gram once, not once per pair: the same numbers as linearCka on each pair
-            const g = envGrams ? Array.from({ length: E }, (_, a) => centredRowGram(block(a), mechN, H)) : [];
+            const g = envGrams ? Array.from({ length: E }, (_, a) => rowGramOfCentred(centreColumns(block(a), mechN, H, xc.subarray(0, mechN * H)), mechN, H)) : [];
             let cka = 0, pairs = 0;
             for (let a = 0; a < E; a++)
               for (let b = a + 1; b < E; b++, pairs++) cka += envGrams ? ckaOfRowGrams(g[a]!, g[b]!) : linearCka(block(a), block(b), mechN, H, H);
             ckaEnv[s] = cka / pairs;
           } else ckaEnv[s] = NaN;
+          centreColumns(r, M, H, xc); // [M, H] shared by rep/ckaTime and rep/dim: one centring, the same numbers
           if (timeGrams) {
-            grams.push(centredRowGram(r, M, H));
+            grams.push(rowGramOfCentred(xc, M, H));
             ckaTime[s] = prev ? ckaOfRowGrams(prevGrams?.[s] ?? centredRowGram(prev.subarray(s * M * H, (s + 1) * M * H), M, H), grams[s]!) : NaN;
           } else ckaTime[s] = prev ? linearCka(prev.subarray(s * M * H, (s + 1) * M * H), r, M, H, H) : NaN;
-          dim[s] = participationRatio(r, M, H);
+          dim[s] = centredParticipationRatio(xc, M, H);
         }
         prev = rep.slice();
         prevGrams = timeGrams ? grams : undefined;
@@ -110,9 +112,29 @@ export const representation = defineMetric({
 
 /** Attribution of unit h to env e: mean |activation| on e's probes × the unit's outgoing weight norm. [E, H] */
 function attribution(r: Float32Array, headNorm: Float32Array, E: number, n: number, H: number): Float64Array {
-  const a = new Float64Array(E * H);
-  for (let e = 0; e < E; e++)
-    for (let i = 0; i < n; i++)
-      for (let h = 0; h < H; h++) a[e * H + h]! += (Math.abs(r[(e * n + i) * H + h]!) * headNorm[h]!) / n;
+  const a = new Float64Array(E * H), inv = exactReciprocal(n); // n = 64 by default: · (1/n), the same numbers as / n
+  for (let e = 0; e < E; e++) {
+    let h = 0;
+    // four units at a time, each summed over the probes in order in a register
+    for (; h + 4 <= H; h += 4) {
+      const w0 = headNorm[h]!, w1 = headNorm[h + 1]!, w2 = headNorm[h + 2]!, w3 = headNorm[h + 3]!;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let o = e * n * H + h; o < (e + 1) * n * H; o += H) {
+        if (inv !== undefined) {
+          s0 += Math.abs(r[o]!) * w0 * inv; s1 += Math.abs(r[o + 1]!) * w1 * inv;
+          s2 += Math.abs(r[o + 2]!) * w2 * inv; s3 += Math.abs(r[o + 3]!) * w3 * inv;
+        } else {
+          s0 += (Math.abs(r[o]!) * w0) / n; s1 += (Math.abs(r[o + 1]!) * w1) / n;
+          s2 += (Math.abs(r[o + 2]!) * w2) / n; s3 += (Math.abs(r[o + 3]!) * w3) / n;
+        }
+      }
+      a[e * H + h] = s0; a[e * H + h + 1] = s1; a[e * H + h + 2] = s2; a[e * H + h + 3] = s3;
+    }
+    for (; h < H; h++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (Math.abs(r[(e * n + i) * H + h]!) * headNorm[h]!) / n;
+      a[e * H + h] = s;
+    }
+  }
   return a;
 }
