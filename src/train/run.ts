@@ -163,6 +163,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   const progress = shards.map(() => from);
   let last: Record<string, Float64Array> | undefined;
   let lastStep = from;
+  const ms = { train: 0, checkpoint: 0 }, started = performance.now(); // summed over the training threads
   // Training stops early on Ctrl-C, on a write the store refused (nothing after it could be
   // kept), or when another process took the run over.
   const halt = new AbortController();
@@ -189,6 +190,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
       }
     } else {
       if (stoppedEarly && ev.step > stoppedEarly.step) return; // a worker ran past the stop before hearing of it
+      if (ev.ms) [ms.train, ms.checkpoint] = [ms.train + ev.ms.train, ms.checkpoint + ev.ms.checkpoint];
       const got = pending.get(ev.step) ?? new Array(shards.length);
       got[k] = ev;
       pending.set(ev.step, got);
@@ -222,6 +224,12 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   if (stoppedEarly) summary.earlyStop = stoppedEarly;
   if (interrupted) await o.store.setStatus(runId, "interrupted");
   else await o.store.finishRun(runId, status, summary);
+  const s3 = (v: number) => Math.round(v) / 1000;
+  summary.timing = { // after finishRun: timings are this process's, not the run's stored facts
+    trainingSeconds: s3(ms.train), checkpointSeconds: s3(ms.checkpoint),
+    checkpointShare: ms.train + ms.checkpoint > 0 ? Math.round((1000 * ms.checkpoint) / (ms.train + ms.checkpoint)) / 1000 : NaN,
+    wallSeconds: s3(performance.now() - started),
+  };
   return summary;
 }
 

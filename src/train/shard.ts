@@ -15,7 +15,7 @@ import { buildEval, buildProbeGrad, buildStep, type EvalFn, type ProbeGradFn, ty
 export type ShardEvent =
   | { type: "progress"; step: number }
   | { type: "diverged"; seed: number; step: number; env: string; what: string }
-  | { type: "checkpoint"; step: number; metrics: Record<string, Float64Array>; state?: Float32Array; layout?: StateLayout };
+  | { type: "checkpoint"; step: number; metrics: Record<string, Float64Array>; state?: Float32Array; layout?: StateLayout; ms?: { train: number; checkpoint: number } }; // ms: training since the previous checkpoint, and this one
 
 type Ensemble = { params: unknown; opt: OptState; ref?: unknown };
 
@@ -91,12 +91,21 @@ export class ShardTrainer {
   /** Trains steps [from, to), yielding progress, divergences and every checkpoint in between. */
   *run(from: number, to = this.plan.spec.train.steps, wantState = false): Generator<ShardEvent> {
     const cps = new Set(this.plan.checkpoints);
-    if (from === 0 && cps.has(0)) yield this.checkpoint(0, false);
+    let train = 0; // ms of training since the last checkpoint
+    const timed = (step: number, wantState: boolean): ShardEvent => {
+      const t0 = performance.now(), ev = this.checkpoint(step, wantState) as ShardEvent & { type: "checkpoint" };
+      ev.ms = { train, checkpoint: performance.now() - t0 };
+      train = 0;
+      return ev;
+    };
+    if (from === 0 && cps.has(0)) yield timed(0, false);
     for (let t = from; t < to; t++) {
+      const t0 = performance.now();
       yield* this.step(t);
+      train += performance.now() - t0;
       if (cps.has(t + 1)) {
         yield* this.blowups(t + 1);
-        yield this.checkpoint(t + 1, wantState);
+        yield timed(t + 1, wantState);
       }
       if ((t + 1) % 10 === 0 || t + 1 === to) yield { type: "progress", step: t + 1 };
     }

@@ -60,6 +60,9 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
   }
+  const t = summary.timing;
+  if (t && !o.json && t.trainingSeconds + t.checkpointSeconds > 0)
+    reporter.info(`time: ${t.wallSeconds.toFixed(1)} s; in the training threads ${t.trainingSeconds.toFixed(1)} s of training and ${t.checkpointSeconds.toFixed(1)} s of checkpoints (the live metrics: ${(100 * t.checkpointShare).toFixed(0)}%)`);
   const out = o.out ?? join(storeFolder(o.store), "exports", summary.runId);
   const { files } = await exportRun(store, summary.runId, out);
   await store.close();
