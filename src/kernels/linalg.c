@@ -84,36 +84,77 @@ __attribute__((export_name("rowGram"))) void row_gram(const double *x, u32 M, u3
   gram_cols(scratch, H, Mp, Mp, g, M, M);
 }
 
+// 1 if every one of x[0..len-1] is finite, else 0: x − x is ±0 for a finite x and NaN for ±Infinity
+// or NaN, and a NaN anywhere makes the sum NaN
+__attribute__((export_name("allFinite"))) int all_finite(const double *x, u32 len) {
+  f64x2 s0 = splat(0), s1 = splat(0), s2 = splat(0), s3 = splat(0);
+  u32 i = 0;
+  for (; i + 8 <= len; i += 8) {
+    f64x2 v0 = ld(x + i), v1 = ld(x + i + 2), v2 = ld(x + i + 4), v3 = ld(x + i + 6);
+    s0 = wasm_f64x2_add(s0, wasm_f64x2_sub(v0, v0)); s1 = wasm_f64x2_add(s1, wasm_f64x2_sub(v1, v1));
+    s2 = wasm_f64x2_add(s2, wasm_f64x2_sub(v2, v2)); s3 = wasm_f64x2_add(s3, wasm_f64x2_sub(v3, v3));
+  }
+  f64x2 s = wasm_f64x2_add(wasm_f64x2_add(s0, s1), wasm_f64x2_add(s2, s3));
+  double t = wasm_f64x2_extract_lane(s, 0) + wasm_f64x2_extract_lane(s, 1);
+  for (; i < len; i++) t += x[i] - x[i];
+  return t == 0;
+}
+
 // ---- eigenvalues ----
 
 // Math.hypot(a, b) exactly as V8 computes it (src/builtins/math.tq, MathHypot): an infinite
 // argument wins over NaN, 0 if both are zero, otherwise a Kahan-compensated sum of the squares
-// scaled by the larger magnitude.
+// scaled by the larger magnitude. With two arguments that sum is max·√(1 + (min/max)²) bit for bit:
+// the larger one's term is max/max = 1 exactly and every compensation is 0, so one division, and
+// a shorter dependent chain for QL's rotations, which wait on it.
 __attribute__((export_name("hypot"))) double js_hypot(double a, double b) {
   double x = d_abs(a), y = d_abs(b);
   if (x == __builtin_inf() || y == __builtin_inf()) return __builtin_inf();
   if (x != x || y != y) return __builtin_nan("");
-  double max = 0;
-  if (x > max) max = x;
-  if (y > max) max = y;
+  double max = x >= y ? x : y, min = x >= y ? y : x;
   if (max == 0) return 0;
-  double sum = 0, comp = 0, v[2] = {x, y};
-  for (int i = 0; i < 2; i++) {
-    double n = v[i] / max, summand = n * n - comp, pre = sum + summand;
-    comp = (pre - sum) - summand;
-    sum = pre;
-  }
-  return d_sqrt(sum) * max;
+  double q = min / max;
+  return d_sqrt(1 + q * q) * max;
 }
 
-// Householder reduction of the symmetric a [n][n] (lower triangle read, whole matrix overwritten)
-// to tridiagonal form: diagonal into d, sub-diagonal into e[1..n-1] (Numerical Recipes' tred2,
-// eigenvalues only). The matrix is kept whole (each lower entry mirrored above the diagonal), so
-// the matrix-vector product runs along contiguous rows: y[j] += u[k]·A[k][j], k = 0, 1, … for
-// every j, the order in which the JavaScript adds A[j][k]·u[k] along row j and down column j.
-static void tred2(double *a, u32 n, double *d, double *e) {
-  for (u32 i = 1; i < n; i++)
-    for (u32 k = 0; k < i; k++) a[k * n + i] = a[i * n + k];
+// Householder reduction of the symmetric a [n][n] (lower triangle read and updated; above the
+// diagonal is never touched) to tridiagonal form: diagonal into d, sub-diagonal into e[1..n-1]
+// (Numerical Recipes' tred2, eigenvalues only). Each sum adds in the JavaScript's order: the
+// matrix-vector product (A u)_j = Σ_k A[j][k]·u[k] over k = 0, 1, …, taking A[j][k] for k > j from
+// A[k][j]; the rank-2 update of the lower triangle only, where the JavaScript updates it.
+static inline f64x2 lo2(f64x2 p, f64x2 q) { return wasm_i64x2_shuffle(p, q, 0, 2); } // [p0, q0]
+static inline f64x2 hi2(f64x2 p, f64x2 q) { return wasm_i64x2_shuffle(p, q, 1, 3); } // [p1, q1]
+// e[j0..j0+W-1] = (A u)_j of the symmetric a [n][n] (lower triangle) and u [l+1], j0 even, W even
+// ≤ 8, j0 + W ≤ l + 1: each summed over k = 0, 1, …, l in order, W/2 lanes of two. For k < j0 the
+// rows j0… read across (two k at a time, transposed in registers), then the W×W diagonal block
+// made whole, then for k ≥ j0 + W row k's entries j0….
+static inline __attribute__((always_inline)) void mv_block(const double *a, u32 n, const double *u, u32 j0, u32 l, double *e, const u32 W) {
+  f64x2 y[4];
+  for (u32 q = 0; q < W / 2; q++) y[q] = splat(0);
+  const double *r = a + j0 * n;
+  for (u32 k = 0; k < j0; k += 2) {
+    f64x2 uk = splat(u[k]), uk1 = splat(u[k + 1]);
+    for (u32 q = 0; q < W / 2; q++) {
+      f64x2 v0 = ld(r + 2 * q * n + k), v1 = ld(r + (2 * q + 1) * n + k);
+      y[q] = madd(madd(y[q], lo2(v0, v1), uk), hi2(v0, v1), uk1);
+    }
+  }
+  double blk[8][8]; // blk[k - j0][j - j0] = A[k][j]
+  for (u32 p = 0; p < W; p++)
+    for (u32 q = 0; q < W; q++) blk[p][q] = p >= q ? r[p * n + q + j0] : r[q * n + p + j0];
+  for (u32 p = 0; p < W; p++) {
+    f64x2 uk = splat(u[j0 + p]);
+    for (u32 q = 0; q < W / 2; q++) y[q] = madd(y[q], ld(blk[p] + 2 * q), uk);
+  }
+  const double *ak = a + (j0 + W) * n + j0;
+  for (u32 k = j0 + W; k <= l; k++, ak += n) {
+    f64x2 uk = splat(u[k]);
+    for (u32 q = 0; q < W / 2; q++) y[q] = madd(y[q], ld(ak + 2 * q), uk);
+  }
+  for (u32 q = 0; q < W / 2; q++) st(e + j0 + 2 * q, y[q]);
+}
+
+static inline __attribute__((always_inline)) void tred2_n(double *a, u32 n, double *d, double *e) {
   for (u32 i = n - 1; i > 0 && n > 0; i--) {
     u32 l = i - 1, L = i; // L = l + 1 entries
     double *u = a + i * n, h = 0, scale = 0;
@@ -129,44 +170,58 @@ static void tred2(double *a, u32 n, double *d, double *e) {
         e[i] = scale * g;
         h -= f * g;
         u[l] = f - g;
-        // e[0..l] = A u: eight outputs at a time in registers, each summed over k in order
-        u32 j = 0;
-        for (; j + 8 <= L; j += 8) {
-          f64x2 y0 = splat(0), y1 = splat(0), y2 = splat(0), y3 = splat(0);
-          const double *ak = a + j;
-          for (u32 k = 0; k <= l; k++, ak += n) {
-            f64x2 uk = splat(u[k]);
-            y0 = madd(y0, ld(ak), uk); y1 = madd(y1, ld(ak + 2), uk);
-            y2 = madd(y2, ld(ak + 4), uk); y3 = madd(y3, ld(ak + 6), uk);
-          }
-          st(e + j, y0); st(e + j + 2, y1); st(e + j + 4, y2); st(e + j + 6, y3);
-        }
-        for (; j + 2 <= L; j += 2) {
-          f64x2 y0 = splat(0);
-          for (u32 k = 0; k <= l; k++) y0 = madd(y0, ld(a + k * n + j), splat(u[k]));
-          st(e + j, y0);
-        }
-        for (; j < L; j++) {
+        // e[0..l] = A u: 8, then 2 outputs at a time in registers, then the last one if L is odd
+        // (16 at a time spill registers and run slower)
+        u32 j0 = 0;
+        for (; j0 + 8 <= L; j0 += 8) mv_block(a, n, u, j0, l, e, 8);
+        for (; j0 + 2 <= L; j0 += 2) mv_block(a, n, u, j0, l, e, 2);
+        for (u32 j = j0; j < L; j++) {
           double y = 0;
-          for (u32 k = 0; k <= l; k++) y += a[k * n + j] * u[k];
+          for (u32 k = 0; k <= j; k++) y += a[j * n + k] * u[k];
+          for (u32 k = j + 1; k <= l; k++) y += a[k * n + j] * u[k];
           e[j] = y;
         }
         f = 0;
-        for (j = 0; j <= l; j++) {
+        for (u32 j = 0; j <= l; j++) {
           e[j] = e[j] / h;
           f += e[j] * u[j];
         }
         double hh = f / (h + h);
-        for (j = 0; j <= l; j++) e[j] = e[j] - hh * u[j];
-        // A[j][k] -= u[j]·e[k] + e[j]·u[k] over the whole block: symmetric, the mirror's two
-        // products are the same two added the other way round
-        for (j = 0; j <= l; j++) {
-          double *aj = a + j * n;
-          f64x2 fj = splat(u[j]), gj = splat(e[j]);
+        for (u32 j = 0; j <= l; j++) e[j] = e[j] - hh * u[j];
+        // A[j][k] -= u[j]·e[k] + e[j]·u[k] for k ≤ j; four rows together share the loads of e and u
+        u32 j = 0;
+        for (; j + 4 <= L; j += 4) {
+          double *a0 = a + j * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+          f64x2 f0 = splat(u[j]), g0 = splat(e[j]), f1 = splat(u[j + 1]), g1 = splat(e[j + 1]);
+          f64x2 f2 = splat(u[j + 2]), g2 = splat(e[j + 2]), f3 = splat(u[j + 3]), g3 = splat(e[j + 3]);
+          for (u32 k = 0; k < j; k += 2) { // j is a multiple of 4
+            f64x2 ek = ld(e + k), uk = ld(u + k);
+            st(a0 + k, wasm_f64x2_sub(ld(a0 + k), wasm_f64x2_add(wasm_f64x2_mul(f0, ek), wasm_f64x2_mul(g0, uk))));
+            st(a1 + k, wasm_f64x2_sub(ld(a1 + k), wasm_f64x2_add(wasm_f64x2_mul(f1, ek), wasm_f64x2_mul(g1, uk))));
+            st(a2 + k, wasm_f64x2_sub(ld(a2 + k), wasm_f64x2_add(wasm_f64x2_mul(f2, ek), wasm_f64x2_mul(g2, uk))));
+            st(a3 + k, wasm_f64x2_sub(ld(a3 + k), wasm_f64x2_add(wasm_f64x2_mul(f3, ek), wasm_f64x2_mul(g3, uk))));
+          }
+          for (u32 r = 0; r < 4; r++) // the 4×4 block's lower triangle
+            for (u32 k = j; k <= j + r; k++) a0[r * n + k] -= u[j + r] * e[k] + e[j + r] * u[k];
+        }
+        for (; j + 2 <= L; j += 2) {
+          double *a0 = a + j * n, *a1 = a0 + n;
+          f64x2 f0 = splat(u[j]), g0 = splat(e[j]), f1 = splat(u[j + 1]), g1 = splat(e[j + 1]);
           u32 k = 0;
-          for (; k + 2 <= L; k += 2)
-            st(aj + k, wasm_f64x2_sub(ld(aj + k), wasm_f64x2_add(wasm_f64x2_mul(fj, ld(e + k)), wasm_f64x2_mul(gj, ld(u + k)))));
-          for (; k < L; k++) aj[k] -= u[j] * e[k] + e[j] * u[k];
+          for (; k + 2 <= j; k += 2) {
+            f64x2 ek = ld(e + k), uk = ld(u + k);
+            st(a0 + k, wasm_f64x2_sub(ld(a0 + k), wasm_f64x2_add(wasm_f64x2_mul(f0, ek), wasm_f64x2_mul(g0, uk))));
+            st(a1 + k, wasm_f64x2_sub(ld(a1 + k), wasm_f64x2_add(wasm_f64x2_mul(f1, ek), wasm_f64x2_mul(g1, uk))));
+          }
+          for (; k <= j; k++) {
+            a0[k] -= u[j] * e[k] + e[j] * u[k];
+            a1[k] -= u[j + 1] * e[k] + e[j + 1] * u[k];
+          }
+          a1[j + 1] -= u[j + 1] * e[j + 1] + e[j + 1] * u[j + 1];
+        }
+        for (; j <= l; j++) {
+          double *aj = a + j * n;
+          for (u32 k = 0; k <= j; k++) aj[k] -= u[j] * e[k] + e[j] * u[k];
         }
       }
     } else e[i] = u[l];
@@ -175,43 +230,104 @@ static void tred2(double *a, u32 n, double *d, double *e) {
   for (u32 i = 0; i < n; i++) d[i] = a[i * n + i];
 }
 
+// the usual sizes (the default hidden widths and probe counts) compiled on their own: with n
+// known, the row offsets are constants in the loads, 10–15% faster at 128
+static void tred2(double *a, u32 n, double *d, double *e) {
+  if (n == 128) tred2_n(a, 128, d, e);
+  else if (n == 64) tred2_n(a, 64, d, e);
+  else tred2_n(a, n, d, e);
+}
+
+// Implicit QL with Wilkinson shifts on the tridiagonal (d diagonal, e sub-diagonal with e[n-1] = 0)
+// as a resumable machine, so that several independent problems can advance in one loop: one
+// rotation is a long chain of dependent divisions and square roots, and the CPU runs the other
+// problems' chains in its gaps. Each problem takes exactly the steps (and the rounding) of
+// Numerical Recipes' tqli, as the JavaScript wrote it.
+typedef struct {
+  double *d, *e;
+  int n, l, m, i, iter, fail;  // fail: -1, or the eigenvalue whose iteration did not converge in 60 steps
+  int phase;                   // 0: look for a small sub-diagonal entry, 1: in a sweep of rotations, 2: done
+  double s, c, p, g;
+} ql_t;
+
+static inline ql_t ql_start(double *d, double *e, u32 n) {
+  ql_t q = {d, e, (int)n, 0, 0, 0, 0, -1, n > 0 ? 0 : 2, 0, 0, 0, 0};
+  return q;
+}
+
+// one step of q: the start of an iteration, or one rotation of its sweep
+static inline __attribute__((always_inline)) void ql_step(ql_t *q) {
+  double *d = q->d, *e = q->e;
+  const double eps = 2.220446049250313e-16; // Number.EPSILON
+  int l = q->l;
+  if (q->phase == 0) {
+    int m = l;
+    for (; m < q->n - 1; m++) if (d_abs(e[m]) <= eps * (d_abs(d[m]) + d_abs(d[m + 1]))) break;
+    if (m == l) { // d[l] is an eigenvalue
+      q->iter = 0;
+      if (++q->l >= q->n) q->phase = 2;
+      return;
+    }
+    if (q->iter++ == 60) { q->fail = l; q->phase = 2; return; }
+    double g = (d[l + 1] - d[l]) / (2 * e[l]), r = js_hypot(g, 1);
+    q->g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+    q->s = 1, q->c = 1, q->p = 0, q->m = m, q->i = m - 1, q->phase = 1;
+    return;
+  }
+  int i = q->i;
+  double f = q->s * e[i], b = q->c * e[i], g = q->g, r = js_hypot(f, g);
+  e[i + 1] = r;
+  if (r == 0) { // the sweep stops early; the iteration restarts
+    d[i + 1] -= q->p;
+    e[q->m] = 0;
+    q->phase = 0;
+    return;
+  }
+  double s = f / r, c = g / r;
+  g = d[i + 1] - q->p;
+  r = (d[i] - g) * s + 2 * c * b;
+  double p = s * r;
+  d[i + 1] = g + p;
+  g = c * r - b;
+  q->s = s, q->c = c, q->p = p, q->g = g, q->i = i - 1;
+  if (i - 1 < l) { // end of the sweep
+    d[l] -= p;
+    e[l] = g;
+    e[q->m] = 0;
+    q->phase = 0;
+  }
+}
+
+// tred2 leaves the sub-diagonal in e[1..n-1]; QL wants it in e[0..n-2]
+static void shift_down(double *e, u32 n) {
+  for (u32 i = 1; i < n; i++) e[i - 1] = e[i];
+  if (n > 0) e[n - 1] = 0;
+}
+
 // Eigenvalues (unsorted) of the symmetric a [n][n] into d; e is scratch [n]. → -1, or the index
 // of the eigenvalue whose implicit QL iteration did not converge in 60 steps.
 __attribute__((export_name("symEig"))) int sym_eig(double *a, u32 n, double *d, double *e) {
   tred2(a, n, d, e);
-  for (u32 i = 1; i < n; i++) e[i - 1] = e[i];
-  if (n > 0) e[n - 1] = 0;
-  const double eps = 2.220446049250313e-16; // Number.EPSILON
-  for (int l = 0; l < (int)n; l++) {
-    for (int iter = 0;; iter++) {
-      int m = l;
-      for (; m < (int)n - 1; m++) if (d_abs(e[m]) <= eps * (d_abs(d[m]) + d_abs(d[m + 1]))) break;
-      if (m == l) break;
-      if (iter == 60) return l;
-      double g = (d[l + 1] - d[l]) / (2 * e[l]), r = js_hypot(g, 1);
-      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
-      double s = 1, c = 1, p = 0;
-      int i = m - 1;
-      for (; i >= l; i--) {
-        double f = s * e[i], b = c * e[i];
-        e[i + 1] = r = js_hypot(f, g);
-        if (r == 0) {
-          d[i + 1] -= p;
-          e[m] = 0;
-          break;
-        }
-        s = f / r;
-        c = g / r;
-        g = d[i + 1] - p;
-        r = (d[i] - g) * s + 2 * c * b;
-        d[i + 1] = g + (p = s * r);
-        g = c * r - b;
-      }
-      if (r == 0 && i >= l) continue;
-      d[l] -= p;
-      e[l] = g;
-      e[m] = 0;
-    }
-  }
-  return -1;
+  shift_down(e, n);
+  ql_t q = ql_start(d, e, n);
+  while (q.phase != 2) ql_step(&q);
+  return q.fail;
 }
+
+// symEig of `count` ≤ 4 independent n×n problems at once (a, d and e each hold four arrays'
+// addresses, those past `count` unread), their QL iterations interleaved step by step; each one's
+// result (-1 or the eigenvalue that did not converge) goes to fail[0..3]. (Four: twice as fast as
+// one at a time on this machine's 128×128 Grams; eight gains about 3% more.)
+__attribute__((export_name("symEig4"))) void sym_eig4(double **a, double **d, double **e, u32 count, u32 n, int *fail) {
+  ql_t q[4];
+  for (u32 k = 0; k < 4; k++) {
+    if (k < count) tred2(a[k], n, d[k], e[k]), shift_down(e[k], n);
+    q[k] = ql_start(d[k], e[k], k < count ? n : 0);
+  }
+  for (int live = 1; live;) {
+    live = 0;
+    for (u32 k = 0; k < 4; k++) if (q[k].phase != 2) ql_step(&q[k]), live = 1;
+  }
+  for (u32 k = 0; k < 4; k++) fail[k] = q[k].fail;
+}
+

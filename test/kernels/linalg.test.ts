@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { columnGram, hypot, rowGram, smallGramEigenvalues, symmetricEigenvalues } from "../../src/kernels/linalg.ts";
-import { effectiveRankFast } from "../../src/metrics/live/plasticity.ts";
+import { allFinite, columnGram, hypot, rowGram, smallGramEigenvalues, smallGramEigenvaluesMany, symmetricEigenvalues } from "../../src/kernels/linalg.ts";
+import { effectiveRankFast, effectiveRanksFast } from "../../src/metrics/live/plasticity.ts";
 import { crossProduct, rowGram as metricsRowGram, smallGram } from "../../src/metrics/_linalg.ts";
 import * as ref from "./_linalg-reference.ts";
 
@@ -107,6 +107,33 @@ describe("eigenvalues: the JavaScript's tred2 + tqli bit for bit", () => {
       assert.ok(Object.is(outcome(() => effectiveRankFast(x, M, H)), outcome(() => ref.effectiveRankFast(x, M, H))), `effective rank of ${name}`);
     }
   });
+  it("many at once (QL interleaved four at a time): each one's numbers, and the first failure's error", () => {
+    const byShape = new Map<string, Case[]>();
+    for (const c of CASES) byShape.set(`${c.M}×${c.H}`, [...(byShape.get(`${c.M}×${c.H}`) ?? []), c]);
+    for (const [shape, cs] of byShape) {
+      const [M, H] = [cs[0]!.M, cs[0]!.H];
+      const want = cs.map(({ x }) => outcome(() => smallGramEigenvalues(x, M, H)));
+      for (const take of new Set([1, 2, 3, 4, 5, cs.length].filter((t) => t <= cs.length))) { // groups of 4 with every remainder
+        const xs = cs.slice(0, take).map((c) => c.x), firstBad = want.slice(0, take).find((w) => typeof w === "string");
+        const got = outcome(() => smallGramEigenvaluesMany(xs, M, H));
+        if (firstBad !== undefined) assert.equal(got, firstBad, `${shape}, ${take} at once`);
+        else {
+          assert.equal((got as Float64Array[]).length, take);
+          (got as Float64Array[]).forEach((g, k) => sameBits(g, want[k] as Float64Array, `${cs[k]!.name}, ${take} at once`));
+        }
+      }
+      const ranks = outcome(() => effectiveRanksFast(cs.map((c) => c.x), M, H)), one = cs.map(({ x }) => outcome(() => effectiveRankFast(x, M, H)));
+      if (typeof ranks === "string") assert.equal(ranks, one.find((r) => typeof r === "string"), shape);
+      else one.forEach((r, k) => assert.ok(Object.is(ranks[k], r), `effective rank of ${cs[k]!.name} among ${cs.length}`));
+    }
+    // a NaN in the middle: NaN there, the others as alone; a Gram that overflows in the middle: its error
+    const r = rng(5), xs = Array.from({ length: 7 }, () => Float64Array.from({ length: 40 * 24 }, () => Math.max(0, r() - 0.3)));
+    xs[3]![17] = NaN;
+    sameBits(effectiveRanksFast(xs, 40, 24), xs.map((x) => ref.effectiveRankFast(x, 40, 24)), "seven 40×24 with a NaN in the fourth");
+    const huge = Float64Array.from({ length: 12 }, (_, i) => (i % 5) * 1e200 - 1e200);
+    const four = [xs[0]!.subarray(0, 12), huge, xs[1]!.subarray(0, 12), huge];
+    assert.equal(outcome(() => effectiveRanksFast(four, 4, 3)), outcome(() => ref.effectiveRankFast(huge, 4, 3)));
+  });
   it("of random symmetric matrices, indefinite, with garbage above the diagonal (only the lower triangle is read)", () => {
     const r = rng(11);
     for (const n of [1, 2, 3, 4, 5, 8, 17, 40, 127, 128]) {
@@ -145,6 +172,25 @@ describe("eigenvalues: the JavaScript's tred2 + tqli bit for bit", () => {
     const want = outcome(() => ref.effectiveRankFast(x, 4, 3));
     assert.equal(typeof want, "string", "the reference throws on an overflowing Gram");
     assert.equal(outcome(() => effectiveRankFast(x, 4, 3)), want);
+  });
+});
+
+describe("the kernel's finiteness check", () => {
+  it("is false exactly when one of the first n entries is NaN or ±Infinity, wherever it is", () => {
+    const r = rng(9);
+    for (const len of [0, 1, 7, 8, 9, 17, 16384]) {
+      const x = Float64Array.from({ length: len }, () => (r() - 0.5) * 10 ** Math.floor(r() * 600 - 300));
+      if (len > 0) x[0] = Number.MAX_VALUE; // finite, however large
+      assert.equal(allFinite(x), true, `finite, length ${len}`);
+      for (const bad of [NaN, Infinity, -Infinity])
+        for (const at of new Set([0, len >> 1, len - 2, len - 1].filter((i) => i >= 0 && i < len))) {
+          const y = x.slice();
+          y[at] = bad;
+          assert.equal(allFinite(y), false, `${bad} at ${at} of ${len}`);
+          assert.equal(allFinite(Float32Array.from(y)), false, `float32: ${bad} at ${at} of ${len}`);
+          assert.equal(allFinite(y, at), true, `${bad} at ${at}, only the first ${at} read`);
+        }
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 // activations for the counterfactual probes: the fraction of dead units, the effective rank of each
 // representation, and the mean weight magnitude; per run, the accuracy each trained environment
 // reaches at the end of a later phase relative to the end of its first one.
-import { smallGramEigenvalues } from "../../kernels/linalg.ts";
+import { allFinite, smallGramEigenvaluesMany } from "../../kernels/linalg.ts";
 import type { MetricPoint } from "../../store/types.ts";
 import type { RunPlan } from "../../train/plan.ts";
 import { defineMetric, type RunContext } from "./metric.ts";
@@ -31,7 +31,11 @@ export function meanAbsWeight(leaves: readonly ArrayLike<number>[], S: number): 
   for (const l of leaves) {
     const n = l.length / S;
     per += n;
-    for (let s = 0; s < S; s++) for (let i = s * n; i < (s + 1) * n; i++) sum[s]! += Math.abs(l[i]!);
+    for (let s = 0; s < S; s++) {
+      let acc = sum[s]!; // the same additions in the same order, in a local: 3× faster than on sum[s]
+      for (let i = s * n; i < (s + 1) * n; i++) acc += Math.abs(l[i]!);
+      sum[s] = acc;
+    }
   }
   return sum.map((v) => (per > 0 ? v / per : NaN));
 }
@@ -40,15 +44,26 @@ export function meanAbsWeight(leaves: readonly ArrayLike<number>[], S: number): 
  * Effective rank exp(−Σ p_i ln p_i), p_i = σ_i / Σ_j σ_j, of `x` [M, H] (Roy & Vetterli 2007), uncentred
  * as Dohare et al. use it: in [1, min(M, H)], 0 for the zero matrix. The same number as rank.ts's
  * `effectiveRank`, whose Jacobi eigensolver takes about 0.1–0.5 s on a 128×128 Gram matrix; here
- * Householder tridiagonalisation and implicit QL in Wasm take about a millisecond, so it runs at
+ * Householder tridiagonalisation and implicit QL in Wasm take about half a millisecond, so it runs at
  * every checkpoint.
  * NaN if `x` holds a non-finite value.
  */
 export function effectiveRankFast(x: ArrayLike<number>, M: number, H: number): number {
-  for (let i = 0; i < M * H; i++) if (!Number.isFinite(x[i]!)) return NaN; // a diverged model
+  return effectiveRanksFast([x], M, H)[0]!;
+}
+
+/** effectiveRankFast of each of `xs` (each [M, H]): the same numbers, faster on many (the kernel interleaves their eigenvalue iterations). */
+export function effectiveRanksFast(xs: readonly ArrayLike<number>[], M: number, H: number): Float64Array {
+  const finite = xs.map((x) => allFinite(x, M * H)); // false: a diverged model
   // eigenvalues of the smaller Gram matrix, XᵀX [H, H] or XXᵀ [M, M] (same non-zero spectrum), by
   // Householder tridiagonalisation and implicit QL in the Wasm kernel (src/kernels/linalg.c)
-  const n = Math.min(M, H), eig = smallGramEigenvalues(x, M, H);
+  const eigs = smallGramEigenvaluesMany(xs.filter((_, s) => finite[s]), M, H), n = Math.min(M, H);
+  let k = 0;
+  return Float64Array.from(xs, (_, s) => (finite[s] ? rankOf(eigs[k++]!, n) : NaN));
+}
+
+/** exp(−Σ p_i ln p_i) of the singular values √λ_i of the Gram's eigenvalues `eig` (those at round-off level count as 0). */
+function rankOf(eig: Float64Array, n: number): number {
   const top = Math.max(0, ...eig), floor = n * Number.EPSILON * top; // round-off level of the Gram's spectrum
   const sv = Array.from(eig, (l) => (l > floor ? Math.sqrt(l) : 0));
   const total = sv.reduce((a, b) => a + b, 0);
@@ -76,14 +91,9 @@ export const plasticity = defineMetric({
         const { hidden, mechN } = ctx.counterfactual();
         const M = E * mechN, out: Record<string, Float64Array> = {};
         widths.forEach((H, l) => {
-          const dead = new Float64Array(S), rank = new Float64Array(S);
-          for (let s = 0; s < S; s++) {
-            const r = hidden[l]!.subarray(s * M * H, (s + 1) * M * H); // [E·mechN, H]
-            dead[s] = deadFraction(r, M, H);
-            rank[s] = effectiveRankFast(r, M, H);
-          }
-          out[`plastic/dead:L${l + 1}`] = dead;
-          out[`plastic/rank:L${l + 1}`] = rank;
+          const per = Array.from({ length: S }, (_, s) => hidden[l]!.subarray(s * M * H, (s + 1) * M * H)); // [S][E·mechN, H]
+          out[`plastic/dead:L${l + 1}`] = Float64Array.from(per, (r) => deadFraction(r, M, H));
+          out[`plastic/rank:L${l + 1}`] = effectiveRanksFast(per, M, H);
         });
         out["plastic/weight"] = meanAbsWeight(ctx.params(), S);
         return out;
