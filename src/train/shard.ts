@@ -15,7 +15,7 @@ import { buildEval, buildProbeGrad, buildStep, type EvalFn, type ProbeGradFn, ty
 export type ShardEvent =
   | { type: "progress"; step: number }
   | { type: "diverged"; seed: number; step: number; env: string; what: string }
-  | { type: "checkpoint"; step: number; metrics: Record<string, Float64Array>; state?: Float32Array; layout?: StateLayout; ms?: { train: number; checkpoint: number } }; // ms: training since the previous checkpoint, and this one
+  | { type: "checkpoint"; step: number; metrics: Record<string, Float64Array>; state?: Float32Array; layout?: StateLayout; ms?: { train: number; metrics: number; state: number } }; // ms: training since the previous checkpoint, this checkpoint's metrics (and what they read), saving the state
 
 type Ensemble = { params: unknown; opt: OptState; ref?: unknown };
 
@@ -93,8 +93,8 @@ export class ShardTrainer {
     const cps = new Set(this.plan.checkpoints);
     let train = 0; // ms of training since the last checkpoint
     const timed = (step: number, wantState: boolean): ShardEvent => {
-      const t0 = performance.now(), ev = this.checkpoint(step, wantState) as ShardEvent & { type: "checkpoint" };
-      ev.ms = { train, checkpoint: performance.now() - t0 };
+      const ev = this.checkpoint(step, wantState) as ShardEvent & { type: "checkpoint" };
+      ev.ms!.train = train;
       train = 0;
       return ev;
     };
@@ -198,7 +198,7 @@ export class ShardTrainer {
 
   /** Runs every per-seed metric on the models as they stand; NaN for diverged seeds. */
   checkpoint(step: number, wantState: boolean): ShardEvent {
-    const S = this.seeds.length;
+    const S = this.seeds.length, started = performance.now();
     const trainLoss = new Float64Array(S);
     for (let s = 0; s < S; s++) trainLoss[s] = this.diverged[s] !== undefined || !this.lossCount ? NaN : this.lossSum[s]! / this.lossCount;
     const ctx = this.context(step, trainLoss);
@@ -211,7 +211,9 @@ export class ShardTrainer {
     for (const v of Object.values(metrics)) this.diverged.forEach((d, s) => { if (d !== undefined) v[s] = NaN; });
     this.lossSum = new Float64Array(S);
     this.lossCount = 0;
-    return { type: "checkpoint", step, metrics, ...(wantState && { state: this.state(), layout: this.stateLayout() }) };
+    const measured = performance.now(), saved = wantState ? { state: this.state(), layout: this.stateLayout() } : undefined;
+    const ms = { train: 0, metrics: measured - started, state: performance.now() - measured };
+    return { type: "checkpoint", step, metrics, ...saved, ms };
   }
 
   /** The checkpoint context: each quantity computed on first use, then shared by every metric. */

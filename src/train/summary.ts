@@ -33,7 +33,12 @@ export interface RunSummary {
   baselines: { mixture: string; specialists: Record<string, string> } | null; // the weighted-sum baselines' run ids, when trained
   earlyStop?: { step: number; env: string; reason: string }; // where train.earlyStop ended the run before its last step
   engine?: { engine: "fused" | "jax"; reason?: string }; // who trained the run: the fused Wasm kernel, or jax-js and why (src/train/fused.ts)
-  /** Where this process's time went (not stored: it differs from run to run): seconds summed over the training threads. */
-  timing?: { trainingSeconds: number; checkpointSeconds: number; checkpointShare: number; wallSeconds: number };
+  /**
+   * Where this process's time went (not stored: it differs from run to run), in seconds summed over
+   * the training threads: training steps, the live metrics at checkpoints (the per-seed ones with the
+   * probe passes they read, plus the run-level ones on the main thread), and saving the resumable
+   * state; metricsShare = metrics over the three.
+   */
+  timing?: { trainingSeconds: number; metricsSeconds: number; stateSeconds: number; metricsShare: number; wallSeconds: number };
   [extra: string]: unknown; // fields a plugin metric's summary() adds
 }

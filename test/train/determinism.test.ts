@@ -29,8 +29,8 @@ describe("determinism", () => {
     // where the time went is reported (summed over both threads) but never stored: it differs run to run
     for (const r of [a, b]) {
       const t = r.timing!;
-      assert.ok(t.trainingSeconds > 0 && t.checkpointSeconds > 0 && t.wallSeconds > 0, JSON.stringify(t));
-      assert.ok(Math.abs(t.checkpointShare - t.checkpointSeconds / (t.trainingSeconds + t.checkpointSeconds)) < 0.002, JSON.stringify(t));
+      assert.ok(t.trainingSeconds > 0 && t.metricsSeconds > 0 && t.stateSeconds > 0 && t.wallSeconds > 0, JSON.stringify(t));
+      assert.ok(Math.abs(t.metricsShare - t.metricsSeconds / (t.trainingSeconds + t.metricsSeconds + t.stateSeconds)) < 0.002, JSON.stringify(t));
       assert.equal(((await store.getRun(r.runId))!.summary as { timing?: unknown }).timing, undefined);
     }
     await store.close();

@@ -61,8 +61,8 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
     process.off("SIGTERM", onSigint);
   }
   const t = summary.timing;
-  if (t && !o.json && t.trainingSeconds + t.checkpointSeconds > 0)
-    reporter.info(`time: ${t.wallSeconds.toFixed(1)} s; in the training threads ${t.trainingSeconds.toFixed(1)} s of training and ${t.checkpointSeconds.toFixed(1)} s of checkpoints (the live metrics: ${(100 * t.checkpointShare).toFixed(0)}%)`);
+  if (t && !o.json && t.trainingSeconds + t.metricsSeconds > 0)
+    reporter.info(`time: ${t.wallSeconds.toFixed(1)} s; in the training threads ${t.trainingSeconds.toFixed(1)} s of training, ${t.metricsSeconds.toFixed(1)} s of live metrics (${(100 * t.metricsShare).toFixed(0)}%), ${t.stateSeconds.toFixed(1)} s saving state`);
   const out = o.out ?? join(storeFolder(o.store), "exports", summary.runId);
   const { files } = await exportRun(store, summary.runId, out);
   await store.close();
