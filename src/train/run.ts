@@ -163,7 +163,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   const progress = shards.map(() => from);
   let last: Record<string, Float64Array> | undefined;
   let lastStep = from;
-  const ms = { train: 0, metrics: 0, state: 0 }, started = performance.now(); // summed over the training threads
+  const ms = { train: 0, metrics: 0, state: 0, store: 0 }, started = performance.now(); // summed over the training threads; store: this thread
   // Training stops early on Ctrl-C, on a write the store refused (nothing after it could be
   // kept), or when another process took the run over.
   const halt = new AbortController();
@@ -200,11 +200,15 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
       const t0 = performance.now();
       const runPoints = agg.add(ev.step, metrics); // the run-level metrics, on this thread
       ms.metrics += performance.now() - t0;
+      const t1 = performance.now();
       const state = got.every((g) => g.state) ? packState(concat(got.map((g) => g.state!)), S, got[0]!.layout!, ev.step) : undefined;
       const points = [...toPoints(ev.step, metrics), ...runPoints];
       last = metrics;
+      ms.store += performance.now() - t1;
       enqueue(async () => {
+        const t2 = performance.now();
         await o.store.writeCheckpoint(runId, ev.step, points, state);
+        ms.store += performance.now() - t2;
         lastStep = ev.step;
       });
     }
@@ -229,7 +233,7 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   const s3 = (v: number) => Math.round(v) / 1000;
   const busy = ms.train + ms.metrics + ms.state;
   summary.timing = { // after finishRun: timings are this process's, not the run's stored facts
-    trainingSeconds: s3(ms.train), metricsSeconds: s3(ms.metrics), stateSeconds: s3(ms.state),
+    trainingSeconds: s3(ms.train), metricsSeconds: s3(ms.metrics), stateSeconds: s3(ms.state), storeSeconds: s3(ms.store),
     metricsShare: busy > 0 ? Math.round((1000 * ms.metrics) / busy) / 1000 : NaN,
     wallSeconds: s3(performance.now() - started),
   };

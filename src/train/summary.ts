@@ -37,8 +37,9 @@ export interface RunSummary {
    * Where this process's time went (not stored: it differs from run to run), in seconds summed over
    * the training threads: training steps, the live metrics at checkpoints (the per-seed ones with the
    * probe passes they read, plus the run-level ones on the main thread), and saving the resumable
-   * state; metricsShare = metrics over the three.
+   * state; metricsShare = metrics over the three. storeSeconds: packing and writing checkpoints on the
+   * main thread (it overlaps the training threads).
    */
-  timing?: { trainingSeconds: number; metricsSeconds: number; stateSeconds: number; metricsShare: number; wallSeconds: number };
+  timing?: { trainingSeconds: number; metricsSeconds: number; stateSeconds: number; storeSeconds: number; metricsShare: number; wallSeconds: number };
   [extra: string]: unknown; // fields a plugin metric's summary() adds
 }

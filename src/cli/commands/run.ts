@@ -62,7 +62,7 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
   }
   const t = summary.timing;
   if (t && !o.json && t.trainingSeconds + t.metricsSeconds > 0)
-    reporter.info(`time: ${t.wallSeconds.toFixed(1)} s; in the training threads ${t.trainingSeconds.toFixed(1)} s of training, ${t.metricsSeconds.toFixed(1)} s of live metrics (${(100 * t.metricsShare).toFixed(0)}%), ${t.stateSeconds.toFixed(1)} s saving state`);
+    reporter.info(`time: ${t.wallSeconds.toFixed(1)} s; in the training threads ${t.trainingSeconds.toFixed(1)} s of training, ${t.metricsSeconds.toFixed(1)} s of live metrics (${(100 * t.metricsShare).toFixed(0)}%), ${t.stateSeconds.toFixed(1)} s saving state; ${t.storeSeconds.toFixed(1)} s writing the store (main thread)`);
   const out = o.out ?? join(storeFolder(o.store), "exports", summary.runId);
   const { files } = await exportRun(store, summary.runId, out);
   await store.close();
