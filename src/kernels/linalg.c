@@ -1,5 +1,7 @@
 // The float64 linear algebra of the live metrics: Gram matrices and the eigenvalues of a symmetric
-// matrix (Householder tridiagonalisation + implicit QL). Compiled to wasm32 + 128-bit SIMD by
+// matrix (Householder tridiagonalisation + implicit QL); and the routing and plasticity metrics'
+// loops (LDA probe, selectivity, attribution, mask overlap, Σ|w|, dead units), which as JavaScript
+// ran interpreted through a run's first checkpoint. Compiled to wasm32 + 128-bit SIMD by
 // scripts/build-kernel.sh; no libc. The numbers are bit for bit those of the JavaScript this
 // replaces (test/kernels/_linalg-reference.ts): Wasm's f64 add, mul, div and sqrt are IEEE-exact,
 // wasm32 has no fused multiply-add to contract into, every sum keeps the JavaScript's order of
@@ -331,3 +333,228 @@ __attribute__((export_name("symEig4"))) void sym_eig4(double **a, double **d, do
   for (u32 k = 0; k < 4; k++) fail[k] = q[k].fail;
 }
 
+
+// ---- the routing metric's closed-form LDA probe (metrics/probe.ts ldaDecodability) ----
+
+// Nearest-class-mean hits of the shared-diagonal-covariance LDA on x [M][H] with labels [M] in
+// [0, E): rows split as splitHalves splits them (within each env its 1st, 3rd, … rows train, the
+// others test, each half in row order), class means and the pooled variance from the training
+// rows, distances Σ_h (x − μ_e)² / (σ²_h + floor) for the test rows, ties to the lower env. Every
+// sum adds the JavaScript's terms in its order from +0: a mean over env e's training rows in row
+// order, then / count (· 1/count there, the same number for a power of two); the variance over all
+// training rows in order, each term (d·d) / n; floor = 1e-6 · (Σ_h σ²_h) / H + 1e-12; a distance
+// over h = 0, 1, …. NaN and ±Infinity propagate as in the JavaScript (a NaN distance never wins).
+// scratch: seen [E], train [M], test [M] (int32); mean [E][H], spread [H] (σ²_h + floor on return);
+// dist [M]: each test row's smallest distance (for the tests). out[0] = hits, out[1] = test rows.
+__attribute__((export_name("ldaHits"))) void lda_hits(const double *x, const int *labels, u32 M, u32 H, u32 E,
+                                                       u32 *seen, u32 *train, u32 *test, double *mean, double *spread, double *dist, u32 *out) {
+  u32 nTrain = 0, nTest = 0;
+  for (u32 e = 0; e < E; e++) seen[e] = 0;
+  for (u32 i = 0; i < M; i++) {
+    if (seen[labels[i]]++ % 2 == 0) train[nTrain++] = i;
+    else test[nTest++] = i;
+  }
+  // class means: each (e, h) sums env e's training rows in row order
+  for (u32 k = 0; k < E * H; k++) mean[k] = 0;
+  for (u32 e = 0; e < E; e++) seen[e] = 0; // now each env's training rows
+  for (u32 t = 0; t < nTrain; t++) {
+    u32 i = train[t], e = (u32)labels[i];
+    const double *xi = x + i * H;
+    double *me = mean + e * H;
+    seen[e]++;
+    for (u32 h = 0; h < H; h++) me[h] += xi[h];
+  }
+  for (u32 e = 0; e < E; e++) {
+    double c = seen[e] > 0 ? (double)seen[e] : 1; // an env with no training row keeps zeros
+    for (u32 h = 0; h < H; h++) mean[e * H + h] = mean[e * H + h] / c;
+  }
+  // pooled within-env variance [H]: each unit sums the training rows in order
+  double n = (double)nTrain;
+  for (u32 h = 0; h < H; h++) spread[h] = 0;
+  for (u32 t = 0; t < nTrain; t++) {
+    u32 i = train[t];
+    const double *xi = x + i * H, *me = mean + (u32)labels[i] * H;
+    for (u32 h = 0; h < H; h++) {
+      double d = xi[h] - me[h];
+      spread[h] += (d * d) / n;
+    }
+  }
+  double s = 0;
+  for (u32 h = 0; h < H; h++) s += spread[h];
+  double floor = 1e-6 * (s / (double)H) + 1e-12; // units with no spread still count, barely
+  for (u32 h = 0; h < H; h++) spread[h] += floor;
+  // nearest mean: four test rows at a time, four independent sums in two f64x2 (one alone waits on each addition)
+  u32 hits = 0, t = 0;
+  for (; t + 4 <= nTest; t += 4) {
+    const double *x0 = x + test[t] * H, *x1 = x + test[t + 1] * H, *x2 = x + test[t + 2] * H, *x3 = x + test[t + 3] * H;
+    u32 b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    double bd0 = __builtin_inf(), bd1 = __builtin_inf(), bd2 = __builtin_inf(), bd3 = __builtin_inf();
+    for (u32 e = 0; e < E; e++) {
+      const double *me = mean + e * H;
+      f64x2 d01 = splat(0), d23 = splat(0); // lanes: rows t, t + 1 and t + 2, t + 3
+      for (u32 h = 0; h < H; h++) {
+        f64x2 m = splat(me[h]), sp = splat(spread[h]);
+        f64x2 q01 = wasm_f64x2_sub(wasm_f64x2_make(x0[h], x1[h]), m), q23 = wasm_f64x2_sub(wasm_f64x2_make(x2[h], x3[h]), m);
+        d01 = wasm_f64x2_add(d01, wasm_f64x2_div(wasm_f64x2_mul(q01, q01), sp));
+        d23 = wasm_f64x2_add(d23, wasm_f64x2_div(wasm_f64x2_mul(q23, q23), sp));
+      }
+      double d0 = wasm_f64x2_extract_lane(d01, 0), d1 = wasm_f64x2_extract_lane(d01, 1), d2 = wasm_f64x2_extract_lane(d23, 0), d3 = wasm_f64x2_extract_lane(d23, 1);
+      if (d0 < bd0) b0 = e, bd0 = d0;
+      if (d1 < bd1) b1 = e, bd1 = d1;
+      if (d2 < bd2) b2 = e, bd2 = d2;
+      if (d3 < bd3) b3 = e, bd3 = d3;
+    }
+    dist[t] = bd0; dist[t + 1] = bd1; dist[t + 2] = bd2; dist[t + 3] = bd3;
+    hits += (b0 == (u32)labels[test[t]]) + (b1 == (u32)labels[test[t + 1]]) + (b2 == (u32)labels[test[t + 2]]) + (b3 == (u32)labels[test[t + 3]]);
+  }
+  for (; t < nTest; t++) {
+    const double *xi = x + test[t] * H;
+    u32 b = 0;
+    double bd = __builtin_inf();
+    for (u32 e = 0; e < E; e++) {
+      const double *me = mean + e * H;
+      double d = 0;
+      for (u32 h = 0; h < H; h++) {
+        double q = xi[h] - me[h];
+        d += (q * q) / spread[h];
+      }
+      if (d < bd) b = e, bd = d;
+    }
+    dist[t] = bd;
+    hits += b == (u32)labels[test[t]];
+  }
+  out[0] = hits;
+  out[1] = nTest;
+}
+
+// ---- the routing metric's unit selectivity and attribution (metrics/selectivity.ts, live/mechanism.ts) ----
+
+// Math.max(0, v) as JavaScript computes it: NaN stays NaN, −0 and anything below +0 give +0
+static inline double js_max0(double v) { return v != v ? v : v > 0 ? v : 0; }
+
+// Selectivity of each unit of x [M][H] for its preferred env (labels [M] in [0, E), E ≥ 2) into
+// sel [H] (kind 0: the index (μ_max − μ_rest) / (μ_max + μ_rest), 1: d'), as unitSelectivity computes
+// it: per env and unit, Σ v and Σ v·v over the env's rows in row order from +0, the mean Σ/count and
+// the variance max(0, Σv²/count − mean·mean); the preferred env the first with the largest mean;
+// μ_rest and σ²_rest the other envs' mean/(E − 1) and variance/(E − 1) summed in env order.
+// scratch: count [E + 1] (int32), mean and var [E][H]. → −1, or the first env with no row.
+__attribute__((export_name("unitSelectivity"))) int unit_selectivity(const double *x, const int *labels, u32 M, u32 H, u32 E, u32 kind,
+                                                                    u32 *count, double *mean, double *var, double *sel) {
+  for (u32 e = 0; e < E; e++) count[e] = 0;
+  for (u32 k = 0; k < E * H; k++) mean[k] = 0, var[k] = 0;
+  for (u32 i = 0; i < M; i++) {
+    u32 e = (u32)labels[i];
+    const double *xi = x + i * H;
+    double *m = mean + e * H, *q = var + e * H;
+    count[e]++;
+    for (u32 h = 0; h < H; h++) m[h] += xi[h], q[h] += xi[h] * xi[h];
+  }
+  for (u32 e = 0; e < E; e++) {
+    if (count[e] == 0) return (int)e;
+    double c = (double)count[e];
+    for (u32 h = 0; h < H; h++) {
+      double m = mean[e * H + h] / c;
+      mean[e * H + h] = m;
+      var[e * H + h] = js_max0(var[e * H + h] / c - m * m);
+    }
+  }
+  double others = (double)(E - 1);
+  for (u32 h = 0; h < H; h++) {
+    u32 top = 0;
+    for (u32 e = 1; e < E; e++) if (mean[e * H + h] > mean[top * H + h]) top = e;
+    double rest = 0, restVar = 0;
+    for (u32 e = 0; e < E; e++) {
+      if (e == top) continue;
+      rest += mean[e * H + h] / others;
+      restVar += var[e * H + h] / others;
+    }
+    double mt = mean[top * H + h], gap = mt - rest;
+    double denom = kind == 0 ? mt + rest : d_sqrt((var[top * H + h] + restVar) / 2);
+    if (gap <= 0) sel[h] = 0;
+    else if (denom > 0) sel[h] = gap / denom;
+    else sel[h] = kind == 0 ? __builtin_nan("") : __builtin_inf(); // index: negative activations; d': zero variance, separable
+  }
+  return -1;
+}
+
+// Attribution of unit h to env e [E][H]: Σ_i |r[e·n + i][h]|·w[h] / n over env e's n rows in
+// order from +0, of r [E·n][H] and the units' outgoing weight norms w [H]
+__attribute__((export_name("attribution"))) void attribution(const double *r, const double *w, u32 E, u32 n, u32 H, double *a) {
+  double dn = (double)n;
+  for (u32 k = 0; k < E * H; k++) a[k] = 0;
+  for (u32 e = 0; e < E; e++)
+    for (u32 i = 0; i < n; i++) {
+      const double *ri = r + (e * n + i) * H;
+      double *ae = a + e * H;
+      for (u32 h = 0; h < H; h++) ae[h] += (d_abs(ri[h]) * w[h]) / dn;
+    }
+}
+
+// ---- the plasticity metric's mean weight magnitude (live/plasticity.ts meanAbsWeight) ----
+
+// sum[s] += |x[s·n + i]| for i = 0, 1, … in order, for each of the S seeds' slices of x [S][n]:
+// one leaf's share of each seed's Σ|w| (four seeds at a time, each its own chain of additions)
+__attribute__((export_name("absSums"))) void abs_sums(const double *x, u32 n, u32 S, double *sum) {
+  u32 s = 0;
+  for (; s + 4 <= S; s += 4) {
+    const double *x0 = x + s * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
+    double a0 = sum[s], a1 = sum[s + 1], a2 = sum[s + 2], a3 = sum[s + 3];
+    for (u32 i = 0; i < n; i++) a0 += d_abs(x0[i]), a1 += d_abs(x1[i]), a2 += d_abs(x2[i]), a3 += d_abs(x3[i]);
+    sum[s] = a0, sum[s + 1] = a1, sum[s + 2] = a2, sum[s + 3] = a3;
+  }
+  for (; s < S; s++) {
+    const double *xs = x + s * n;
+    double a = sum[s];
+    for (u32 i = 0; i < n; i++) a += d_abs(xs[i]);
+    sum[s] = a;
+  }
+}
+
+// How many of the H units of x [M][H] are exactly 0 (+0 or −0) on every row (a NaN is not 0)
+__attribute__((export_name("deadUnits"))) u32 dead_units(const double *x, u32 M, u32 H) {
+  u32 dead = 0;
+  for (u32 j = 0; j < H; j++) {
+    u32 i = 0;
+    while (i < M && x[i * H + j] == 0) i++;
+    dead += i == M;
+  }
+  return dead;
+}
+
+// ---- the routing metric's mask overlap (metrics/selectivity.ts maskOverlap) ----
+
+// Mean pairwise Jaccard overlap of the envs' masks, each mask the k top-scoring units of its row of
+// scores [E][H] (score descending, ties to the lower index), kept by insertion as markTop keeps
+// them: inter / (k + k − inter) summed over the pairs (a, b), a < b, in order, over the pair count;
+// NaN for no pair. A NaN score leaves the order to topUnits' sort: then *nan = 1 and the host decides.
+// scratch: mask [E][H] (bytes), best [k] (int32).
+__attribute__((export_name("maskOverlap"))) double mask_overlap(const double *scores, u32 E, u32 H, u32 k, unsigned char *mask, u32 *best, u32 *nan) {
+  *nan = 0;
+  for (u32 i = 0; i < E * H; i++) {
+    mask[i] = 0;
+    if (scores[i] != scores[i]) *nan = 1;
+  }
+  if (*nan) return 0;
+  for (u32 e = 0; e < E; e++) {
+    const double *s = scores + e * H;
+    u32 n = 0;
+    for (u32 h = 0; h < H; h++) {
+      double v = s[h];
+      // ties rank the lower index first, and every index kept is lower: h goes after any equal score
+      if (n == k && !(v > s[best[k - 1]])) continue;
+      u32 p = n < k ? n++ : k - 1;
+      while (p > 0 && v > s[best[p - 1]]) best[p] = best[p - 1], p--;
+      best[p] = h;
+    }
+    for (u32 i = 0; i < k; i++) mask[e * H + best[i]] = 1;
+  }
+  double sum = 0, pairs = 0;
+  for (u32 a = 0; a < E; a++)
+    for (u32 b = a + 1; b < E; b++) {
+      u32 inter = 0;
+      for (u32 h = 0; h < H; h++) inter += mask[a * H + h] & mask[b * H + h];
+      sum += (double)inter / (double)(k + k - inter);
+      pairs++;
+    }
+  return pairs > 0 ? sum / pairs : __builtin_nan("");
+}

@@ -12,6 +12,12 @@ type Exports = {
   symEig4(a: number, d: number, e: number, count: number, n: number, fail: number): void;
   hypot(a: number, b: number): number;
   allFinite(x: number, n: number): number;
+  ldaHits(x: number, labels: number, M: number, H: number, E: number, seen: number, train: number, test: number, mean: number, spread: number, dist: number, out: number): void;
+  unitSelectivity(x: number, labels: number, M: number, H: number, E: number, kind: number, count: number, mean: number, variance: number, sel: number): number;
+  attribution(r: number, w: number, E: number, n: number, H: number, a: number): void;
+  absSums(x: number, n: number, S: number, sum: number): void;
+  deadUnits(x: number, M: number, H: number): number;
+  maskOverlap(scores: number, E: number, H: number, k: number, mask: number, best: number, nan: number): number;
 };
 
 let ex: Exports | undefined; // once per thread
@@ -118,6 +124,87 @@ export function allFinite(x: ArrayLike<number>, n = x.length): boolean {
   const { at: [px], buf } = layout(n);
   put(buf, px!, x, n);
   return kernel().allFinite(px!, n) === 1;
+}
+
+/**
+ * The nearest-class-mean LDA probe of `x` [M, H] with labels [M] (integers in [0, E), checked by
+ * the caller), split by splitHalves: how many of the test half's rows lie nearest their own env's
+ * mean, and how many test rows there are. The numbers of probe.ts's ldaDecodability, bit for bit;
+ * in Wasm, which runs at full speed from the first call where JavaScript loops start interpreted.
+ */
+export function ldaHits(x: ArrayLike<number>, labels: ArrayLike<number>, M: number, H: number, E: number): { hits: number; test: number } {
+  const { out } = lda(x, labels, M, H, E);
+  return { hits: out[0]!, test: out[1]! };
+}
+
+/** ldaHits and its intermediate numbers, for the tests: class means [E, H], σ²_h + floor [H], each test row's smallest distance [test]. */
+export function ldaParts(x: ArrayLike<number>, labels: ArrayLike<number>, M: number, H: number, E: number) {
+  const { out, pmean, pspread, pdist } = lda(x, labels, M, H, E), buf = kernel().memory.buffer;
+  const slice = (p: number, n: number) => new Float64Array(buf, p, n).slice();
+  return { hits: out[0]!, test: out[1]!, mean: slice(pmean, E * H), spread: slice(pspread, H), dist: slice(pdist, out[1]!) };
+}
+
+function lda(x: ArrayLike<number>, labels: ArrayLike<number>, M: number, H: number, E: number) {
+  const ints = (n: number) => Math.ceil(n / 2); // int32 arrays, in doubles
+  const { at, buf } = layout(M * H, ints(M), ints(E), ints(M), ints(M), E * H, H, M, 1);
+  const [px, pl, pseen, ptrain, ptest, pmean, pspread, pdist, pout] = at as [number, number, number, number, number, number, number, number, number];
+  put(buf, px, x, M * H);
+  new Int32Array(buf, pl, M).set(labels);
+  kernel().ldaHits(px, pl, M, H, E, pseen, ptrain, ptest, pmean, pspread, pdist, pout);
+  return { out: new Int32Array(kernel().memory.buffer, pout, 2), pmean, pspread, pdist };
+}
+
+/**
+ * Each unit's selectivity for its preferred env [H] (kind "index" or "dprime"), of `x` [M, H] with
+ * labels [M] (integers in [0, E), E ≥ 2, checked by the caller): selectivity.ts's unitSelectivity,
+ * bit for bit. → the numbers, or the first env with no row (the caller's error).
+ */
+export function unitSelectivityKernel(x: ArrayLike<number>, labels: ArrayLike<number>, M: number, H: number, E: number, kind: "index" | "dprime"): Float64Array | { emptyEnv: number } {
+  const { at, buf } = layout(M * H, Math.ceil(M / 2), Math.ceil((E + 1) / 2), E * H, E * H, H);
+  const [px, pl, pcount, pmean, pvar, psel] = at as [number, number, number, number, number, number];
+  put(buf, px, x, M * H);
+  new Int32Array(buf, pl, M).set(labels);
+  const empty = kernel().unitSelectivity(px, pl, M, H, E, kind === "index" ? 0 : 1, pcount, pmean, pvar, psel);
+  return empty >= 0 ? { emptyEnv: empty } : new Float64Array(kernel().memory.buffer, psel, H).slice();
+}
+
+/** Attribution of unit h to env e [E, H]: the mean over env e's `n` rows of `r` [E·n, H] of |r|·w[h], `w` [H] the units' outgoing weight norms, each sum in row order. */
+export function attribution(r: ArrayLike<number>, w: ArrayLike<number>, E: number, n: number, H: number): Float64Array {
+  const { at: [pr, pw, pa], buf } = layout(E * n * H, H, E * H);
+  put(buf, pr!, r, E * n * H);
+  put(buf, pw!, w, H);
+  kernel().attribution(pr!, pw!, E, n, H, pa!);
+  return new Float64Array(kernel().memory.buffer, pa!, E * H).slice();
+}
+
+/** Σ|x| of each seed's share of the leaves (each [S, …], seed s owning its s-th slice) [S]: every sum over the leaves in order, each leaf's entries in order, from +0. */
+export function absSums(leaves: readonly ArrayLike<number>[], S: number): Float64Array {
+  const { at: [psum, ...pl], buf } = layout(S, ...leaves.map((l) => l.length));
+  new Float64Array(buf, psum!, S).fill(0);
+  leaves.forEach((l, k) => {
+    put(buf, pl[k]!, l, l.length);
+    kernel().absSums(pl[k]!, l.length / S, S, psum!);
+  });
+  return new Float64Array(kernel().memory.buffer, psum!, S).slice();
+}
+
+/** How many of the H units (columns) of `x` [M, H] are exactly 0 on every row. */
+export function deadUnits(x: ArrayLike<number>, M: number, H: number): number {
+  const { at: [px], buf } = layout(M * H);
+  put(buf, px!, x, M * H);
+  return kernel().deadUnits(px!, M, H);
+}
+
+/**
+ * Mean pairwise Jaccard overlap of the envs' top-`k` unit masks from `scores` [E, H] (selectivity.ts's
+ * maskOverlap, bit for bit; NaN for E < 2), or undefined when a score is NaN (the order is then
+ * topUnits' sort's, which the caller runs).
+ */
+export function maskOverlapKernel(scores: ArrayLike<number>, E: number, H: number, k: number): number | undefined {
+  const { at: [ps, pm, pb, pn], buf } = layout(E * H, Math.ceil((E * H) / 8), Math.ceil(k / 2), 1);
+  put(buf, ps!, scores, E * H);
+  const v = kernel().maskOverlap(ps!, E, H, k, pm!, pb!, pn!);
+  return new Int32Array(kernel().memory.buffer, pn!, 1)[0] ? undefined : v;
 }
 
 /** Math.hypot(a, b) as the kernel computes it (V8's algorithm, ported): for the tests. */

@@ -3,7 +3,7 @@
 // ordinal code (one unit = env id, E > 2) that a softmax probe separates, and such codes occur.
 // Fit by full-batch Nesterov gradient descent from zero: deterministic, no data-order randomness.
 
-import { mean as average } from "../util/stats.ts";
+import { ldaHits } from "../kernels/linalg.ts";
 import { expectLabels, expectShape } from "./_shape.ts";
 import { slices, type Flat } from "./layout.ts";
 
@@ -158,127 +158,23 @@ function argmaxRow(x: Float64Array, w: Float64Array, r: number, D: number, E: nu
 export function ldaDecodability(x: ArrayLike<number>, labels: ArrayLike<number>, M: number, H: number, E?: number): number {
   expectShape("x", x, { M, H });
   const nEnv = expectLabels(labels, M, E);
-  const { train, test } = splitHalves(labels, nEnv);
-  // The same numbers as the plain loops this replaced: every sum adds the same terms in the same
-  // order, q * q is what q ** 2 computes (V8), and / c becomes · (1/c) only where c is a power of two.
-  // Each step is a function of its own: V8 optimises small functions whole, where one long function
-  // with several loops ran partly interpreted at every call (entering optimised code mid-loop only).
-  const mean = classMeans(x, labels, train, H, nEnv);
-  const spread = pooledVariance(x, labels, train, mean, H);
-  const floor = 1e-6 * average(spread) + 1e-12; // units with no spread still count, barely
-  for (let h = 0; h < H; h++) spread[h]! += floor; // the sum each distance divides by, formed once
-  return fraction(nearestMeanHits(x, labels, test, mean, spread, H, nEnv), test.length);
-}
-
-/** Each env's mean over the training rows [E][H]; an env with no row keeps zeros. */
-function classMeans(x: ArrayLike<number>, labels: ArrayLike<number>, train: number[], H: number, nEnv: number): Float64Array {
-  const mean = new Float64Array(nEnv * H);
-  for (let e = 0; e < nEnv; e++) {
-    const rows = train.filter((i) => labels[i] === e); // env e's training rows, in order: each sum adds its terms as before
-    const c = Math.max(rows.length, 1), inv = exactReciprocal(c), scale = (s: number) => (inv !== undefined ? s * inv : s / c);
-    let h = 0;
-    // four units at a time, each summed over the rows in a register
-    for (; h + 4 <= H; h += 4) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (const i of rows) {
-        const o = i * H + h;
-        s0 += x[o]!; s1 += x[o + 1]!; s2 += x[o + 2]!; s3 += x[o + 3]!;
-      }
-      mean[e * H + h] = scale(s0); mean[e * H + h + 1] = scale(s1); mean[e * H + h + 2] = scale(s2); mean[e * H + h + 3] = scale(s3);
-    }
-    for (; h < H; h++) {
-      let s = 0;
-      for (const i of rows) s += x[i * H + h]!;
-      mean[e * H + h] = scale(s);
-    }
-  }
-  return mean;
-}
-
-/** Each unit's pooled within-env variance over the training rows [H]: the LDA's diagonal. */
-function pooledVariance(x: ArrayLike<number>, labels: ArrayLike<number>, train: number[], mean: Float64Array, H: number): Float64Array {
-  const variance = new Float64Array(H), n = train.length, inv = exactReciprocal(n);
-  // d * d below is what d ** 2 computes, bit for bit; four units at a time, each summed over the rows in order in a register
-  let h = 0;
-  for (; h + 4 <= H; h += 4) {
-    let v0 = 0, v1 = 0, v2 = 0, v3 = 0;
-    for (const i of train) {
-      const o = i * H + h, m = labels[i]! * H + h;
-      const d0 = x[o]! - mean[m]!, d1 = x[o + 1]! - mean[m + 1]!, d2 = x[o + 2]! - mean[m + 2]!, d3 = x[o + 3]! - mean[m + 3]!;
-      if (inv !== undefined) { v0 += d0 * d0 * inv; v1 += d1 * d1 * inv; v2 += d2 * d2 * inv; v3 += d3 * d3 * inv; }
-      else { v0 += (d0 * d0) / n; v1 += (d1 * d1) / n; v2 += (d2 * d2) / n; v3 += (d3 * d3) / n; }
-    }
-    variance[h] = v0; variance[h + 1] = v1; variance[h + 2] = v2; variance[h + 3] = v3;
-  }
-  for (; h < H; h++) {
-    let v = 0;
-    for (const i of train) {
-      const d = x[i * H + h]! - mean[labels[i]! * H + h]!;
-      v += inv !== undefined ? d * d * inv : (d * d) / n;
-    }
-    variance[h] = v;
-  }
-  return variance;
-}
-
-/** How many test rows lie nearest (scaled by `spread`) to their own env's mean; ties go to the lower env. */
-function nearestMeanHits(x: ArrayLike<number>, labels: ArrayLike<number>, test: number[], mean: Float64Array, spread: Float64Array, H: number, nEnv: number): number {
-  let hits = 0, t = 0;
-  // four rows at a time: four independent sums, each in its own order (one sum alone waits on each addition)
-  for (; t + 4 <= test.length; t += 4) {
-    const i0 = test[t]!, i1 = test[t + 1]!, i2 = test[t + 2]!, i3 = test[t + 3]!, x0 = i0 * H, x1 = i1 * H, x2 = i2 * H, x3 = i3 * H;
-    let best0 = 0, best1 = 0, best2 = 0, best3 = 0, bestD0 = Infinity, bestD1 = Infinity, bestD2 = Infinity, bestD3 = Infinity;
-    for (let e = 0; e < nEnv; e++) {
-      const me = e * H;
-      let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
-      for (let h = 0; h < H; h++) {
-        const m = mean[me + h]!, s = spread[h]!, q0 = x[x0 + h]! - m, q1 = x[x1 + h]! - m, q2 = x[x2 + h]! - m, q3 = x[x3 + h]! - m;
-        d0 += (q0 * q0) / s;
-        d1 += (q1 * q1) / s;
-        d2 += (q2 * q2) / s;
-        d3 += (q3 * q3) / s;
-      }
-      if (d0 < bestD0) { best0 = e; bestD0 = d0; }
-      if (d1 < bestD1) { best1 = e; bestD1 = d1; }
-      if (d2 < bestD2) { best2 = e; bestD2 = d2; }
-      if (d3 < bestD3) { best3 = e; bestD3 = d3; }
-    }
-    hits += +(best0 === labels[i0]) + +(best1 === labels[i1]) + +(best2 === labels[i2]) + +(best3 === labels[i3]);
-  }
-  for (; t < test.length; t++) {
-    const i = test[t]!, xi = i * H;
-    let best = 0, bestD = Infinity;
-    for (let e = 0; e < nEnv; e++) {
-      const me = e * H;
-      let d = 0;
-      for (let h = 0; h < H; h++) {
-        const q = x[xi + h]! - mean[me + h]!;
-        d += (q * q) / spread[h]!;
-      }
-      if (d < bestD) { best = e; bestD = d; }
-    }
-    hits += +(best === labels[i]);
-  }
-  return hits;
+  // class means, the pooled variance with its floor 1e-6·mean + 1e-12 (units with no spread still
+  // count, barely) and the nearest-mean hits, in the Wasm kernel: the numbers of the plain loops
+  // (every sum in the same order), but at full speed from the first call, where JavaScript loops
+  // ran interpreted for the first checkpoint's ~16 calls (~40 ms of a run's first checkpoint)
+  const { hits, test } = ldaHits(x, labels, M, H, nEnv);
+  return fraction(hits, test);
 }
 
 /**
  * a / b, divided as float64 values read from a Float64Array: the same number, but the division never
  * sees two small integers, so V8 never compiles it as an integer division that must bail out when the
  * answer is a fraction (as an accuracy of 1 at the first checkpoints, then 0.97, did: a deoptimisation
- * on every call, each one running the loops above in the interpreter).
+ * on every call, each one back in the interpreter).
  */
 export function fraction(a: number, b: number): number {
   const ab = new Float64Array(2);
   ab[0] = a;
   ab[1] = b;
   return ab[0]! / ab[1]!;
-}
-
-/**
- * 1/d when x / d and x · (1/d) are the same number for every x: d a power of two (1/d is exact, so
- * both round the same real number once), else undefined. Multiplying is several times faster.
- */
-export function exactReciprocal(d: number): number | undefined {
-  return Number.isInteger(d) && d > 0 && d <= 2 ** 30 && (d & (d - 1)) === 0 ? 1 / d : undefined;
 }

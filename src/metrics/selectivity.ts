@@ -1,58 +1,11 @@
 // Single-unit environment selectivity and overlap of per-environment attribution masks.
 
+import { maskOverlapKernel, unitSelectivityKernel } from "../kernels/linalg.ts";
 import { expectLabels, expectShape } from "./_shape.ts";
 
 export type SelectivityKind =
   | "index" // (μ_max - μ_rest) / (μ_max + μ_rest), in [0, 1] for non-negative (post-ReLU) units (Morcos et al. 2018)
   | "dprime"; // (μ_max - μ_rest) / sqrt((σ²_max + σ²_rest) / 2), any sign, unbounded
-
-/** Per-env mean and variance of each unit of `x` `[M][H]`: `[E][H]` each. */
-function envMoments(x: ArrayLike<number>, labels: ArrayLike<number>, M: number, H: number, E: number) {
-  const mean = new Float64Array(E * H);
-  const sq = new Float64Array(E * H);
-  const count = new Float64Array(E);
-  // each env's rows in order (a counting sort), so that each sum adds the same terms in the same order
-  // as a pass over all rows would, while four units' sums stay in registers
-  const start = new Int32Array(E + 1);
-  for (let i = 0; i < M; i++) start[labels[i]! + 1]!++;
-  for (let e = 0; e < E; e++) start[e + 1]! += start[e]!;
-  const rows = new Int32Array(M), fill = start.slice(0, E);
-  for (let i = 0; i < M; i++) rows[fill[labels[i]!]!++] = i;
-  for (let e = 0; e < E; e++) {
-    const a = start[e]!, b = start[e + 1]!;
-    count[e] = b - a;
-    let h = 0;
-    for (; h + 4 <= H; h += 4) {
-      let m0 = 0, m1 = 0, m2 = 0, m3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-      for (let r = a; r < b; r++) {
-        const o = rows[r]! * H + h, v0 = x[o]!, v1 = x[o + 1]!, v2 = x[o + 2]!, v3 = x[o + 3]!;
-        m0 += v0; m1 += v1; m2 += v2; m3 += v3;
-        q0 += v0 * v0; q1 += v1 * v1; q2 += v2 * v2; q3 += v3 * v3;
-      }
-      const o = e * H + h;
-      mean[o] = m0; mean[o + 1] = m1; mean[o + 2] = m2; mean[o + 3] = m3;
-      sq[o] = q0; sq[o + 1] = q1; sq[o + 2] = q2; sq[o + 3] = q3;
-    }
-    for (; h < H; h++) {
-      let m = 0, q = 0;
-      for (let r = a; r < b; r++) {
-        const v = x[rows[r]! * H + h]!;
-        m += v;
-        q += v * v;
-      }
-      mean[e * H + h] = m;
-      sq[e * H + h] = q;
-    }
-  }
-  for (let e = 0; e < E; e++) {
-    if (count[e] === 0) throw new RangeError(`selectivity: expected samples of every env in [0, ${E}), got none of env ${e}`);
-    for (let h = 0; h < H; h++) {
-      mean[e * H + h]! /= count[e]!;
-      sq[e * H + h] = Math.max(0, sq[e * H + h]! / count[e]! - mean[e * H + h]! ** 2);
-    }
-  }
-  return { mean, variance: sq };
-}
 
 /**
  * Selectivity of each unit of `x` `[M][H]` for its preferred env (the one with the largest mean),
@@ -70,24 +23,10 @@ export function unitSelectivity(
   expectShape("x", x, { M, H });
   const nEnv = expectLabels(labels, M, E);
   if (nEnv < 2) throw new RangeError(`selectivity: expected at least 2 envs, got ${nEnv}`);
-  const { mean, variance } = envMoments(x, labels, M, H, nEnv);
-  const out = new Float64Array(H);
-  for (let h = 0; h < H; h++) {
-    let top = 0;
-    for (let e = 1; e < nEnv; e++) if (mean[e * H + h]! > mean[top * H + h]!) top = e;
-    let rest = 0;
-    let restVar = 0;
-    for (let e = 0; e < nEnv; e++) {
-      if (e === top) continue;
-      rest += mean[e * H + h]! / (nEnv - 1);
-      restVar += variance[e * H + h]! / (nEnv - 1);
-    }
-    const gap = mean[top * H + h]! - rest;
-    const denom = kind === "index" ? mean[top * H + h]! + rest : Math.sqrt((variance[top * H + h]! + restVar) / 2);
-    if (gap <= 0) out[h] = 0;
-    else if (denom > 0) out[h] = gap / denom;
-    else out[h] = kind === "index" ? NaN : Infinity; // index: negative activations; d': zero variance, separable
-  }
+  // per-env means and variances, then each unit's selectivity, in the Wasm kernel: the numbers of the
+  // plain loops (every sum in row or env order), without their interpreted first calls (~1 ms each)
+  const out = unitSelectivityKernel(x, labels, M, H, nEnv, kind);
+  if (!(out instanceof Float64Array)) throw new RangeError(`selectivity: expected samples of every env in [0, ${nEnv}), got none of env ${out.emptyEnv}`);
   return out;
 }
 
@@ -114,6 +53,9 @@ export function maskOverlap(scores: ArrayLike<number>, E: number, H: number, fra
   expectShape("scores", scores, { E, H });
   if (!(frac > 0 && frac <= 1)) throw new RangeError(`topUnits: expected frac in (0, 1], got ${frac}`);
   const k = Math.max(1, Math.ceil(frac * H)); // each mask's size (topUnits' too)
+  // in the Wasm kernel unless a score is NaN: the same numbers, without the interpreted first calls
+  const fast = maskOverlapKernel(scores, E, H, k);
+  if (fast !== undefined) return fast;
   const mask = new Uint8Array(E * H); // [E][H] 1 for the units in env e's mask
   for (let e = 0; e < E; e++) markTop(scores, e * H, H, frac, k, mask);
   let sum = 0;

@@ -8,10 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { allFinite, columnGram, hypot, rowGram, smallGramEigenvalues, smallGramEigenvaluesMany, symmetricEigenvalues } from "../../src/kernels/linalg.ts";
+import { absSums, allFinite, attribution, columnGram, deadUnits, hypot, ldaParts, rowGram, smallGramEigenvalues, smallGramEigenvaluesMany, symmetricEigenvalues } from "../../src/kernels/linalg.ts";
 import { effectiveRankFast, effectiveRanksFast } from "../../src/metrics/live/plasticity.ts";
 import { crossProduct, rowGram as metricsRowGram, smallGram } from "../../src/metrics/_linalg.ts";
 import * as ref from "./_linalg-reference.ts";
+import { splitHalves } from "../../src/metrics/probe.ts";
+import { mean as average } from "../../src/util/stats.ts";
 
 /** Deterministic uniform [0, 1) (mulberry32). */
 function rng(seed: number): () => number {
@@ -172,6 +174,107 @@ describe("eigenvalues: the JavaScript's tred2 + tqli bit for bit", () => {
     const want = outcome(() => ref.effectiveRankFast(x, 4, 3));
     assert.equal(typeof want, "string", "the reference throws on an overflowing Gram");
     assert.equal(outcome(() => effectiveRankFast(x, 4, 3)), want);
+  });
+});
+
+/** The LDA probe's plain JavaScript loops (probe.ts ldaDecodability before the kernel): means [E, H], σ²_h + floor [H], each test row's smallest distance. */
+function ldaReference(x: ArrayLike<number>, labels: ArrayLike<number>, M: number, H: number, E: number) {
+  const { train, test } = splitHalves(labels, E);
+  const mean = new Float64Array(E * H), count = new Float64Array(E), variance = new Float64Array(H);
+  for (const i of train) {
+    const e = labels[i]!;
+    count[e]!++;
+    for (let h = 0; h < H; h++) mean[e * H + h]! += x[i * H + h]!;
+  }
+  for (let e = 0; e < E; e++) for (let h = 0; h < H; h++) mean[e * H + h]! /= Math.max(count[e]!, 1);
+  for (const i of train) for (let h = 0; h < H; h++) variance[h]! += (x[i * H + h]! - mean[labels[i]! * H + h]!) ** 2 / train.length;
+  const floor = 1e-6 * average(variance) + 1e-12;
+  const dist: number[] = [];
+  let hits = 0;
+  for (const i of test) {
+    let best = 0, bestD = Infinity;
+    for (let e = 0; e < E; e++) {
+      let d = 0;
+      for (let h = 0; h < H; h++) d += (x[i * H + h]! - mean[e * H + h]!) ** 2 / (variance[h]! + floor);
+      if (d < bestD) [best, bestD] = [e, d];
+    }
+    dist.push(bestD);
+    hits += +(best === labels[i]);
+  }
+  return { hits, test: test.length, mean, spread: variance.map((v) => v + floor), dist };
+}
+
+describe("the LDA probe: the JavaScript's numbers bit for bit", () => {
+  it("class means, pooled variance with its floor, each test row's distance and the hits, on many shapes and scales, with NaN and ±Infinity", () => {
+    const r = rng(11);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    for (let t = 0; t < 120; t++) {
+      const M = 2 + ((t * 13) % 140), H = 1 + ((t * 29) % 133), E = 2 + (t % 5), scale = 10 ** ((t % 9) - 4);
+      const labels = Int32Array.from({ length: M }, () => Math.floor(r() * E)); // some envs may have no rows
+      const x = Float64Array.from({ length: M * H }, (_, i) => (i % 17 === 5 ? 0 : (normal() + labels[Math.floor(i / H)]! * 0.4) * scale));
+      if (t % 6 === 1) x[Math.floor(r() * x.length)] = NaN;
+      if (t % 6 === 2) x[Math.floor(r() * x.length)] = -Infinity;
+      if (t % 6 === 3) x.fill(3, 0, Math.min(x.length, 3 * H)); // identical rows
+      for (const xs of [x, Float32Array.from(x)]) {
+        const got = ldaParts(xs, labels, M, H, E), want = ldaReference(xs, labels, M, H, E);
+        const what = `case ${t} (M ${M}, H ${H}, E ${E}, ${xs.constructor.name})`;
+        sameBits(got.mean, want.mean, `${what} means`);
+        sameBits(got.spread, want.spread, `${what} spread`);
+        sameBits(got.dist, want.dist, `${what} distances`);
+        assert.deepEqual([got.hits, got.test], [want.hits, want.test], what);
+      }
+    }
+  });
+});
+
+describe("the routing metric's attribution: the JavaScript's numbers bit for bit", () => {
+  it("Σ_i |r|·w / n per env and unit, over many shapes and scales, with NaN, ±Infinity and −0", () => {
+    const r = rng(12);
+    for (let t = 0; t < 60; t++) {
+      const E = 1 + (t % 4), n = 1 + ((t * 7) % 70), H = 1 + ((t * 13) % 130), scale = 10 ** ((t % 9) - 4);
+      const x = Float32Array.from({ length: E * n * H }, (_, i) => (i % 11 === 3 ? 0 : (r() - 0.3) * scale));
+      const w = Float32Array.from({ length: H }, (_, h) => (h % 9 === 4 ? 0 : r() * 3));
+      if (t % 4 === 1) x[Math.floor(r() * x.length)] = NaN;
+      if (t % 4 === 2) [x[Math.floor(r() * x.length)], w[0]] = [-Infinity, -0];
+      const want = new Float64Array(E * H); // the plain loop it replaced (mechanism.ts)
+      for (let e = 0; e < E; e++)
+        for (let h = 0; h < H; h++) {
+          let s = 0;
+          for (let i = 0; i < n; i++) s += (Math.abs(x[(e * n + i) * H + h]!) * w[h]!) / n;
+          want[e * H + h] = s;
+        }
+      sameBits(attribution(x, w, E, n, H), want, `case ${t} (E ${E}, n ${n}, H ${H})`);
+    }
+  });
+});
+
+describe("the plasticity metric's sums and counts: the JavaScript's numbers bit for bit", () => {
+  it("Σ|w| per seed over the leaves in order (any seed count, NaN, ±Infinity, −0, wide scales)", () => {
+    const r = rng(13);
+    for (let t = 0; t < 40; t++) {
+      const S = 1 + (t % 9), leaves = Array.from({ length: 1 + (t % 4) }, (_, k) => {
+        const l = Float32Array.from({ length: S * (1 + ((t * 37 + k * 101) % 3000)) }, () => (r() - 0.5) * 10 ** Math.floor(r() * 12 - 6));
+        if ((t + k) % 5 === 1) l[Math.floor(r() * l.length)] = NaN;
+        if ((t + k) % 5 === 2) [l[0], l[l.length - 1]] = [-Infinity, -0];
+        return l;
+      });
+      const want = new Float64Array(S); // the plain loop it replaced (live/plasticity.ts meanAbsWeight)
+      for (const l of leaves) {
+        const n = l.length / S;
+        for (let s = 0; s < S; s++) for (let i = s * n; i < (s + 1) * n; i++) want[s]! += Math.abs(l[i]!);
+      }
+      sameBits(absSums(leaves, S), want, `case ${t} (S ${S})`);
+    }
+  });
+  it("units zero on every row (−0 counts as 0, NaN does not)", () => {
+    const x = new Float64Array(5 * 4); // [5, 4]
+    x[1 * 4 + 1] = 1e-30; // unit 1 is alive on one row
+    x[3 * 4 + 2] = -0; // unit 2 is −0 there: still dead
+    x[4 * 4 + 3] = NaN; // unit 3: not 0
+    assert.equal(deadUnits(x, 5, 4), 2);
+    assert.equal(deadUnits(Float32Array.from(x), 5, 4), 2);
+    assert.equal(deadUnits(new Float32Array(6), 2, 3), 3);
+    assert.equal(deadUnits([], 0, 3), 3); // no rows: every unit is zero on all of them
   });
 });
 

@@ -182,6 +182,29 @@ describe("the routing functions are bit-identical to the reference code", () => 
       for (const x of [x64, Float32Array.from(x64)]) assert.ok(Object.is(ldaDecodability(x, labels, M, H, E), refLda(x, labels, M, H, E)), `case ${t}`);
     }
   });
+  it("ldaDecodability (in the Wasm kernel) on exact ties, NaN, ±Infinity, constant units, envs with no rows and empty halves", () => {
+    for (let t = 0; t < 200; t++) {
+      const M = 2 + (t % 17) * 5, H = 1 + ((t * 5) % 23), E = 2 + (t % 4), used = t % 3 === 0 ? E - 1 : E; // env E − 1 empty on every 3rd case
+      const labels = Int32Array.from({ length: M }, (_, i) => (i < used ? i : Math.floor(rng.uniform() * used)));
+      // features on a coarse grid (many exactly tied distances, which sum order and rounding decide), a constant unit, specials
+      const x = Float64Array.from({ length: M * H }, (_, i) => (i % H === 0 ? 0.25 : Math.round(rng.normal() * 2) / 4 + (labels[Math.floor(i / H)]! % 2) * 0.5));
+      if (t % 5 === 1) x[(t * 3) % x.length] = NaN;
+      if (t % 5 === 2) x[(t * 7) % x.length] = Infinity;
+      if (t % 5 === 3) [x[0], x[x.length - 1]] = [-Infinity, 1e300];
+      if (t % 5 === 4) x[(t * 11) % x.length] = -0;
+      for (const xs of [x, Float32Array.from(x)]) {
+        const got = ldaDecodability(xs, labels, M, H, E), want = refLda(xs, labels, M, H, E);
+        assert.ok(Object.is(got, want), `case ${t}: ${got} vs ${want}`);
+      }
+    }
+    // the quickstart's shape, every row a tie between the two envs: the lower env wins
+    const M = 128, H = 128, labels = Int32Array.from({ length: M }, (_, i) => (i < 64 ? 0 : 1));
+    const x = Float32Array.from({ length: M * H }, (_, i) => (Math.floor(i / H) % 2 ? 1 : -1) * (i % H === 0 ? 1 : 0));
+    assert.equal(ldaDecodability(x, labels, M, H, 2), refLda(x, labels, M, H, 2));
+    assert.equal(ldaDecodability(x, labels, M, H, 2), 0.5); // means both 0: every distance ties, env 0 wins
+    // one row per env: no test row, 0/0
+    assert.ok(Number.isNaN(ldaDecodability([1, 2], [0, 1], 2, 1, 2)) && Number.isNaN(refLda([1, 2], [0, 1], 2, 1, 2)));
+  });
   it("unitSelectivity (index and d') and selectiveFraction", () => {
     for (let t = 0; t < 30; t++) {
       const M = 6 + t, H = 1 + ((t * 5) % 17), E = 2 + (t % 3);
@@ -194,6 +217,24 @@ describe("the routing functions are bit-identical to the reference code", () => 
       }
     }
   });
+  it("unitSelectivity (in the Wasm kernel) with labels in any order, tied means, NaN, ±Infinity, −0 and wide scales", () => {
+    for (let t = 0; t < 120; t++) {
+      const M = 4 + ((t * 7) % 90), H = 1 + ((t * 11) % 40), E = 2 + (t % 4), scale = 10 ** ((t % 7) - 3);
+      const labels = Int32Array.from({ length: M }, (_, i) => (i < E ? i : Math.floor(rng.uniform() * E)));
+      const x = Float64Array.from({ length: M * H }, (_, i) => {
+        const h = i % H;
+        if (h % 6 === 1) return 0.5; // a constant unit: every env's mean ties
+        if (h % 6 === 4) return Math.round(rng.normal() * 2) / 4; // coarse grid: tied means now and then
+        return (t % 2 ? rng.normal() : Math.abs(rng.normal())) * scale;
+      });
+      if (t % 5 === 1) x[(t * 3) % x.length] = NaN;
+      if (t % 5 === 2) x[(t * 7) % x.length] = Infinity;
+      if (t % 5 === 3) [x[0], x[x.length - 1]] = [-Infinity, -0];
+      for (const xs of [x, Float32Array.from(x)])
+        for (const kind of ["index", "dprime"] as const) same(unitSelectivity(xs, labels, M, H, kind, E), refSelectivity(xs, labels, M, H, kind, E), `${kind} case ${t}`);
+    }
+    assert.throws(() => unitSelectivity([1, 2, 3], [0, 2, 0], 3, 1, "index", 4), /got none of env 1/);
+  });
   it("maskOverlap and topUnits, with ties and NaN scores", () => {
     for (let t = 0; t < 200; t++) {
       const E = 2 + (t % 3), H = 3 + ((t * 11) % 140), frac = [0.1, 0.25, 0.5, 1, 0.3][t % 7 % 5]!;
@@ -204,5 +245,6 @@ describe("the routing functions are bit-identical to the reference code", () => 
       assert.ok(Object.is(maskOverlap(scores, E, H, frac), refMaskOverlap(scores, E, H, frac)), `case ${t}`);
       assert.deepEqual([...topUnits(scores.subarray(0, H), frac)], [...refTopUnits(scores.subarray(0, H), frac)]);
     }
+    assert.ok(Number.isNaN(maskOverlap([3, 1, 2], 1, 3, 0.5)) && Number.isNaN(refMaskOverlap([3, 1, 2], 1, 3, 0.5))); // one env: no pair
   });
 });

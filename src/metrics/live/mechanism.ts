@@ -3,7 +3,8 @@
 // each layer, are units selective for one environment, do the environments use the same units,
 // how similar are the representations across cues and across time, how many dimensions they use.
 import { centreColumns, centredRowGram, ckaOfRowGrams, ckaUsesRowGrams, linearCka, rowGramOfCentred } from "../cka.ts";
-import { exactReciprocal, ldaDecodability } from "../probe.ts";
+import { attribution } from "../../kernels/linalg.ts";
+import { ldaDecodability } from "../probe.ts";
 import { centredParticipationRatio } from "../rank.ts";
 import { maskOverlap, selectiveFraction, unitSelectivity } from "../selectivity.ts";
 import { join } from "./behaviour.ts";
@@ -43,6 +44,7 @@ export const routing = defineMetric({
           if (E > 1) {
             const u = unitSelectivity(r, labels, M, H, "index", E).map((v) => (Number.isNaN(v) ? 0 : v));
             sel[s] = selectiveFraction(u, mechanismDefaults.selective);
+            // attribution of unit h to env e [E, H]: mean |activation| on e's probes × the unit's outgoing weight norm (in the kernel)
             overlap[s] = norm ? maskOverlap(attribution(r, norm.subarray(s * H, (s + 1) * H), E, mechN, H), E, H, mechanismDefaults.topUnits) : NaN;
           } else [sel[s], overlap[s]] = [NaN, NaN];
         }
@@ -109,32 +111,3 @@ export const representation = defineMetric({
     };
   },
 });
-
-/** Attribution of unit h to env e: mean |activation| on e's probes × the unit's outgoing weight norm. [E, H] */
-function attribution(r: Float32Array, headNorm: Float32Array, E: number, n: number, H: number): Float64Array {
-  const a = new Float64Array(E * H), inv = exactReciprocal(n); // n = 64 by default: · (1/n), the same numbers as / n
-  for (let e = 0; e < E; e++) {
-    let h = 0;
-    // four units at a time, each summed over the probes in order in a register
-    for (; h + 4 <= H; h += 4) {
-      const w0 = headNorm[h]!, w1 = headNorm[h + 1]!, w2 = headNorm[h + 2]!, w3 = headNorm[h + 3]!;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let o = e * n * H + h; o < (e + 1) * n * H; o += H) {
-        if (inv !== undefined) {
-          s0 += Math.abs(r[o]!) * w0 * inv; s1 += Math.abs(r[o + 1]!) * w1 * inv;
-          s2 += Math.abs(r[o + 2]!) * w2 * inv; s3 += Math.abs(r[o + 3]!) * w3 * inv;
-        } else {
-          s0 += (Math.abs(r[o]!) * w0) / n; s1 += (Math.abs(r[o + 1]!) * w1) / n;
-          s2 += (Math.abs(r[o + 2]!) * w2) / n; s3 += (Math.abs(r[o + 3]!) * w3) / n;
-        }
-      }
-      a[e * H + h] = s0; a[e * H + h + 1] = s1; a[e * H + h + 2] = s2; a[e * H + h + 3] = s3;
-    }
-    for (; h < H; h++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += (Math.abs(r[(e * n + i) * H + h]!) * headNorm[h]!) / n;
-      a[e * H + h] = s;
-    }
-  }
-  return a;
-}
