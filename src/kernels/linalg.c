@@ -1,7 +1,8 @@
 // The float64 linear algebra of the live metrics: Gram matrices and the eigenvalues of a symmetric
 // matrix (Householder tridiagonalisation + implicit QL); and the routing and plasticity metrics'
-// loops (LDA probe, selectivity, attribution, mask overlap, Σ|w|, dead units), which as JavaScript
-// ran interpreted through a run's first checkpoint. Compiled to wasm32 + 128-bit SIMD by
+// loops (LDA probe, selectivity, attribution, mask overlap, Σ|w|, dead units) and the representation
+// metric's (centring, CKA, participation ratio), which as JavaScript ran interpreted through a run's
+// first checkpoint. Compiled to wasm32 + 128-bit SIMD by
 // scripts/build-kernel.sh; no libc. The numbers are bit for bit those of the JavaScript this
 // replaces (test/kernels/_linalg-reference.ts): Wasm's f64 add, mul, div and sqrt are IEEE-exact,
 // wasm32 has no fused multiply-add to contract into, every sum keeps the JavaScript's order of
@@ -37,7 +38,7 @@ static inline f64x2 madd(f64x2 acc, f64x2 a, f64x2 b) { return wasm_f64x2_add(ac
 // dot product of two rows of Xᵀ adds it. Blocks of 4×4 entries (eight f64x2 accumulators) on and
 // above the diagonal; each entry is written to (a, b) and (b, a), the same number both ways since
 // x[r][a]·x[r][b] = x[r][b]·x[r][a]. `out` is [P][P] with row length `n` (n ≥ P: padding is dropped).
-static void gram_cols(const double *x, u32 R, u32 P, u32 stride, double *out, u32 n, u32 keep) {
+__attribute__((noinline)) static void gram_cols(const double *x, u32 R, u32 P, u32 stride, double *out, u32 n, u32 keep) {
   for (u32 a = 0; a < P; a += 4) {
     for (u32 b = a; b < P; b += 4) {
       f64x2 s00 = splat(0), s01 = splat(0), s10 = splat(0), s11 = splat(0);
@@ -557,4 +558,111 @@ __attribute__((export_name("maskOverlap"))) double mask_overlap(const double *sc
       pairs++;
     }
   return pairs > 0 ? sum / pairs : __builtin_nan("");
+}
+
+// ---- the representation metric (live/mechanism.ts: CKA across cues and checkpoints, participation ratio) ----
+
+// x [M][H] (float32, exact in float64) with each column's mean subtracted, into xc [M][H], as
+// cka.ts centreColumns computes it: each mean summed over the rows in order from +0 and divided by
+// M, then subtracted (two columns at a time, one per lane)
+__attribute__((noinline)) static void centre_f32(const float *x, u32 M, u32 H, double *xc) {
+  u32 n = M * H, j = 0;
+  double dM = (double)M;
+  for (u32 i = 0; i < n; i++) xc[i] = (double)x[i];
+  for (; j + 2 <= H; j += 2) {
+    f64x2 m = splat(0);
+    for (u32 o = j; o < n; o += H) m = wasm_f64x2_add(m, ld(xc + o));
+    m = wasm_f64x2_div(m, splat(dM));
+    for (u32 o = j; o < n; o += H) st(xc + o, wasm_f64x2_sub(ld(xc + o), m));
+  }
+  for (; j < H; j++) {
+    double m = 0;
+    for (u32 o = j; o < n; o += H) m += xc[o];
+    m /= dM;
+    for (u32 o = j; o < n; o += H) xc[o] -= m;
+  }
+}
+
+// Σ a[i]·b[i] over i = 0, 1, … in order from +0 (one chain: the JavaScript's order)
+__attribute__((noinline)) static double dot_in_order(const double *a, const double *b, u32 n) {
+  double s = 0;
+  for (u32 i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+// Σ a·a, Σ b·b and Σ a·b over i = 0, 1, … in order from +0: three independent chains in one pass,
+// the numbers of three loops (b may be 0: Σ a·a alone)
+static void squares_and_dot(const double *a, const double *b, u32 n, double *aa, double *bb, double *ab) {
+  double s = 0, t = 0, x = 0;
+  if (b)
+    for (u32 i = 0; i < n; i++) s += a[i] * a[i], t += b[i] * b[i], x += a[i] * b[i];
+  else
+    for (u32 i = 0; i < n; i++) s += a[i] * a[i];
+  *aa = s;
+  if (b) *bb = t, *ab = x;
+}
+
+// cka.ts ckaOfRowGrams from xy = Σ kx·ky in order: NaN if either Σ k² is 0; Math.min(1, xy / √(ssx·ssy)),
+// whose NaN stays NaN
+static double cka_from(double xy, double ssx, double ssy) {
+  if (ssx == 0 || ssy == 0) return __builtin_nan("");
+  double v = xy / d_sqrt(ssx * ssy);
+  return v != v ? v : v < 1 ? v : 1;
+}
+
+// One seed of the representation metric, where CKA works from row Grams (the caller checks
+// ckaUsesRowGrams), on its rows r [M][H] = E cues × n probes (float32): the numbers of the
+// JavaScript in mechanism.ts / cka.ts / rank.ts, bit for bit.
+//   out[0] rep/ckaEnv: the mean over cue pairs a < b, in order, of CKA between cue blocks [n][H],
+//          each block centred on its own (NaN for E < 2)
+//   out[1] rep/ckaTime: CKA of the previous checkpoint's centred row Gram with this one's (NaN for
+//          prevKind 0; 1: its Gram in prevG and Σ g² in out[4]; 2: its rows in prevRows, Gram made here)
+//   out[2] rep/dim: the participation ratio (Σλ)²/Σλ² of the centred rows, from the smaller Gram
+//          (the row Gram g itself when M < H; else XᵀX, if every centred entry is finite: out[5] = 1
+//          when it is not, and the caller computes it from xc, which then holds the centred rows)
+//   out[3] Σ g² of this checkpoint's centred row Gram g [M][M], kept for the next one
+// scratch: xc [M][H], scratch max(H·(M + 3), M·(H + 3)), genv [E][n][n], gsmall [H][H] (M ≥ H).
+__attribute__((export_name("representationSeed"))) void representation_seed(const float *r, const float *prevRows, u32 prevKind, u32 M, u32 H, u32 E, u32 n,
+                                                                             double *xc, double *scratch, double *genv, double *g, double *prevG, double *gsmall, double *out) {
+  u32 nn = n * n, MM = M * M;
+  if (E > 1) {
+    double ss[E], xy = 0, cka = 0, pairs = 0;
+    for (u32 a = 0; a < E; a++) {
+      centre_f32(r + a * n * H, n, H, xc);
+      row_gram(xc, n, H, scratch, genv + a * nn);
+    }
+    if (E == 2) squares_and_dot(genv, genv + nn, nn, &ss[0], &ss[1], &xy), cka += cka_from(xy, ss[0], ss[1]), pairs = 1;
+    else {
+      for (u32 a = 0; a < E; a++) squares_and_dot(genv + a * nn, 0, nn, &ss[a], 0, 0);
+      for (u32 a = 0; a < E; a++)
+        for (u32 b = a + 1; b < E; b++, pairs++) cka += cka_from(dot_in_order(genv + a * nn, genv + b * nn, nn), ss[a], ss[b]);
+    }
+    out[0] = cka / pairs;
+  } else out[0] = __builtin_nan("");
+  double prevSS = out[4], ssg, xy, unused;
+  if (prevKind == 2) {
+    centre_f32(prevRows, M, H, xc);
+    row_gram(xc, M, H, scratch, prevG);
+  }
+  centre_f32(r, M, H, xc);
+  row_gram(xc, M, H, scratch, g);
+  if (prevKind == 2) squares_and_dot(g, prevG, MM, &ssg, &prevSS, &xy);
+  else if (prevKind == 1) squares_and_dot(g, prevG, MM, &ssg, &unused, &xy);
+  else squares_and_dot(g, 0, MM, &ssg, 0, 0);
+  out[1] = prevKind ? cka_from(xy, prevSS, ssg) : __builtin_nan("");
+  out[3] = ssg;
+  out[5] = 0;
+  double tr = 0, fro;
+  if (M < H) {
+    for (u32 i = 0; i < M; i++) tr += g[i * M + i];
+    fro = ssg;
+  } else if (all_finite(xc, M * H)) {
+    col_gram(xc, M, H, scratch, gsmall);
+    for (u32 i = 0; i < H; i++) tr += gsmall[i * H + i];
+    fro = dot_in_order(gsmall, gsmall, H * H);
+  } else {
+    out[5] = 1;
+    return;
+  }
+  out[2] = fro > 0 ? (tr * tr) / fro : 0;
 }

@@ -18,6 +18,7 @@ type Exports = {
   absSums(x: number, n: number, S: number, sum: number): void;
   deadUnits(x: number, M: number, H: number): number;
   maskOverlap(scores: number, E: number, H: number, k: number, mask: number, best: number, nan: number): number;
+  representationSeed(r: number, prevRows: number, prevKind: number, M: number, H: number, E: number, n: number, xc: number, scratch: number, genv: number, g: number, prevG: number, gsmall: number, out: number): void;
 };
 
 let ex: Exports | undefined; // once per thread
@@ -41,6 +42,7 @@ function layout(...lengths: number[]): { at: number[]; buf: ArrayBuffer } {
 function put(buf: ArrayBuffer, p: number, x: ArrayLike<number>, n: number): void {
   const v = new Float64Array(buf, p, n);
   if (x.length === n) v.set(x);
+  else if (ArrayBuffer.isView(x)) v.set((x as Float32Array).subarray(0, n)); // a longer typed array: a copy, not an interpreted loop
   else for (let i = 0; i < n; i++) v[i] = x[i]!;
 }
 
@@ -205,6 +207,35 @@ export function maskOverlapKernel(scores: ArrayLike<number>, E: number, H: numbe
   put(buf, ps!, scores, E * H);
   const v = kernel().maskOverlap(ps!, E, H, k, pm!, pb!, pn!);
   return new Int32Array(kernel().memory.buffer, pn!, 1)[0] ? undefined : v;
+}
+
+/** A centred row Gram [M, M] and its Σ g² (cka.ts centredRowGram's result). */
+export type CentredGram = { k: Float64Array; ss: number };
+
+/**
+ * One seed of the representation metric (live/mechanism.ts) where CKA works from row Grams, on its
+ * rows `r` [E·n, H] (E cues × n probes): rep/ckaEnv, rep/ckaTime against `prev` (the previous
+ * checkpoint's centred row Gram, or its rows [E·n, H], or none) and rep/dim, bit for bit the numbers
+ * of cka.ts and rank.ts, with the float32 rows copied in once. `gram` is this checkpoint's centred
+ * row Gram, for the next one. `dim` is undefined when the column Gram meets a non-finite entry:
+ * the caller computes it from `xc` (the centred rows) as rank.ts does.
+ */
+export function representationSeed(r: Float32Array, prev: CentredGram | Float32Array | undefined, E: number, n: number, H: number): { ckaEnv: number; ckaTime: number; dim: number | undefined; gram: CentredGram; xc?: Float64Array } {
+  const M = E * n, half = (k: number) => Math.ceil(k / 2); // float32 arrays, in doubles
+  const rows = prev instanceof Float32Array;
+  const { at, buf } = layout(half(M * H), rows ? half(M * H) : 0, M * H, Math.max(H * (M + 3), M * (H + 3)), E > 1 ? E * n * n : 0, M * M, M * M, M >= H ? H * H : 0, 8);
+  const [pr, pp, pxc, ps, pgenv, pg, pprev, psmall, pout] = at as [number, number, number, number, number, number, number, number, number];
+  new Float32Array(buf, pr, M * H).set(r);
+  const out = new Float64Array(buf, pout, 8);
+  if (rows) new Float32Array(buf, pp, M * H).set(prev);
+  else if (prev) {
+    new Float64Array(buf, pprev, M * M).set(prev.k);
+    out[4] = prev.ss;
+  }
+  kernel().representationSeed(pr, pp, rows ? 2 : prev ? 1 : 0, M, H, E, n, pxc, ps, pgenv, pg, pprev, psmall, pout);
+  const gram = { k: new Float64Array(buf, pg, M * M).slice(), ss: out[3]! };
+  const fallback = out[5] === 1;
+  return { ckaEnv: out[0]!, ckaTime: out[1]!, dim: fallback ? undefined : out[2]!, gram, ...(fallback ? { xc: new Float64Array(buf, pxc, M * H).slice() } : {}) };
 }
 
 /** Math.hypot(a, b) as the kernel computes it (V8's algorithm, ported): for the tests. */

@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { absSums, allFinite, attribution, columnGram, deadUnits, hypot, ldaParts, rowGram, smallGramEigenvalues, smallGramEigenvaluesMany, symmetricEigenvalues } from "../../src/kernels/linalg.ts";
+import { absSums, allFinite, attribution, columnGram, deadUnits, hypot, ldaParts, representationSeed, rowGram, smallGramEigenvalues, smallGramEigenvaluesMany, symmetricEigenvalues } from "../../src/kernels/linalg.ts";
+import { centreColumns, centredRowGram, ckaOfRowGrams } from "../../src/metrics/cka.ts";
+import { centredParticipationRatio, participationRatio } from "../../src/metrics/rank.ts";
 import { effectiveRankFast, effectiveRanksFast } from "../../src/metrics/live/plasticity.ts";
 import { crossProduct, rowGram as metricsRowGram, smallGram } from "../../src/metrics/_linalg.ts";
 import * as ref from "./_linalg-reference.ts";
@@ -245,6 +247,48 @@ describe("the routing metric's attribution: the JavaScript's numbers bit for bit
         }
       sameBits(attribution(x, w, E, n, H), want, `case ${t} (E ${E}, n ${n}, H ${H})`);
     }
+  });
+});
+
+describe("the representation metric's seed (CKA across cues and checkpoints, participation ratio): the JavaScript's numbers bit for bit", () => {
+  it("against cka.ts and rank.ts on many shapes (fewer and more rows than units) and scales, with NaN, ±Infinity, −0, constant columns, and each kind of previous checkpoint", () => {
+    const r = rng(14);
+    const shapes: [number, number, number][] = [[2, 64, 128], [1, 10, 9], [3, 7, 19], [2, 5, 17], [2, 1, 3], [4, 3, 2], [1, 1, 1], [2, 33, 7], [3, 16, 48]];
+    let fallbacks = 0;
+    for (let t = 0; t < 90; t++) {
+      const [E, n, H] = shapes[t % shapes.length]!, M = E * n, scale = 10 ** ((t % 7) * 12 - 36);
+      const make = () => Float32Array.from({ length: M * H }, (_, i) => (i % H === 1 ? 0.5 : i % 13 === 2 ? -0 : Math.max(t % 2 ? -Infinity : 0, r() - 0.3) * scale));
+      const x = make(), before = make();
+      const kind = Math.floor(t / shapes.length) % 5; // 0: clean, 1: a NaN, 2: ±Infinity, 3: one constant cue block, 4: all constant
+      if (kind === 1) x[Math.floor(r() * x.length)] = NaN;
+      if (kind === 2) [x[Math.floor(r() * x.length)], before[0]] = [Infinity, -Infinity];
+      if (kind === 3) x.fill(0.25, 0, n * H);
+      if (kind === 4) x.fill(-0);
+      const block = (a: number) => x.subarray(a * n * H, (a + 1) * n * H);
+      let ckaEnv = NaN; // mechanism.ts's loop on the JavaScript functions
+      if (E > 1) {
+        const g = Array.from({ length: E }, (_, a) => centredRowGram(block(a), n, H));
+        let cka = 0, pairs = 0;
+        for (let a = 0; a < E; a++) for (let b = a + 1; b < E; b++, pairs++) cka += ckaOfRowGrams(g[a]!, g[b]!);
+        ckaEnv = cka / pairs;
+      }
+      const gram = centredRowGram(x, M, H), prevGram = centredRowGram(before, M, H), dim = participationRatio(x, M, H);
+      for (const [what, prev] of [["no previous", undefined], ["previous Gram", prevGram], ["previous rows", before]] as const) {
+        const got = representationSeed(x, prev, E, n, H), at = `case ${t} (E ${E}, n ${n}, H ${H}, kind ${kind}, ${what})`;
+        assert.ok(Object.is(got.ckaEnv, ckaEnv), `${at}: ckaEnv ${got.ckaEnv} vs ${ckaEnv}`);
+        const ckaTime = prev ? ckaOfRowGrams(prevGram, gram) : NaN;
+        assert.ok(Object.is(got.ckaTime, ckaTime), `${at}: ckaTime ${got.ckaTime} vs ${ckaTime}`);
+        sameBits(got.gram.k, gram.k, `${at}: Gram`);
+        assert.ok(Object.is(got.gram.ss, gram.ss), `${at}: Σ g²`);
+        if (got.dim === undefined) { // the column Gram met a non-finite entry: the caller's JavaScript, from the centred rows handed back
+          fallbacks++;
+          assert.ok(M >= H && kind > 0 && kind < 3 || t % 2 === 1, `${at}: no fallback expected`);
+          sameBits(got.xc!, centreColumns(x, M, H), `${at}: centred rows`);
+          assert.ok(Object.is(centredParticipationRatio(got.xc!, M, H), dim), `${at}: dim`);
+        } else assert.ok(Object.is(got.dim, dim), `${at}: dim ${got.dim} vs ${dim}`);
+      }
+    }
+    assert.ok(fallbacks > 0, "some case takes the non-finite fallback");
   });
 });
 

@@ -108,6 +108,7 @@ const cases = [
   { S: 2, E: 3, n: 7, H: 19, name: "3 cues, odd sizes" },
   { S: 2, E: 2, n: 40, H: 6, name: "more probes than units (the column-Gram CKA)" },
   { S: 3, E: 1, n: 10, H: 9, name: "one cue" },
+  { S: 2, E: 2, n: 6, H: 20, name: "fewer probe rows than units (the dimension from the row Gram)" },
 ];
 
 describe("representation is bit-identical to the reference code", () => {

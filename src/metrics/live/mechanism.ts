@@ -3,7 +3,7 @@
 // each layer, are units selective for one environment, do the environments use the same units,
 // how similar are the representations across cues and across time, how many dimensions they use.
 import { centreColumns, centredRowGram, ckaOfRowGrams, ckaUsesRowGrams, linearCka, rowGramOfCentred } from "../cka.ts";
-import { attribution } from "../../kernels/linalg.ts";
+import { attribution, representationSeed } from "../../kernels/linalg.ts";
 import { ldaDecodability } from "../probe.ts";
 import { centredParticipationRatio } from "../rank.ts";
 import { maskOverlap, selectiveFraction, unitSelectivity } from "../selectivity.ts";
@@ -80,6 +80,18 @@ export const representation = defineMetric({
         const ckaEnv = new Float64Array(S), ckaTime = new Float64Array(S), dim = new Float64Array(S);
         const envGrams = ckaUsesRowGrams(mechN, H, H), timeGrams = ckaUsesRowGrams(M, H, H) && S * M * M <= gramCacheEntries;
         const grams: ReturnType<typeof centredRowGram>[] = [];
+        if (timeGrams && (E <= 1 || envGrams)) {
+          // the usual case, all from row Grams: each seed in one kernel call (the same numbers as the loop below)
+          for (let s = 0; s < S; s++) {
+            const at = (x: Float32Array) => x.subarray(s * M * H, (s + 1) * M * H); // [E·mechN, H]
+            const k = representationSeed(at(rep), prev && (prevGrams?.[s] ?? at(prev)), E, mechN, H);
+            [ckaEnv[s], ckaTime[s], dim[s]] = [k.ckaEnv, k.ckaTime, k.dim ?? centredParticipationRatio(k.xc!, M, H)];
+            grams.push(k.gram);
+          }
+          prev = rep.slice();
+          prevGrams = grams;
+          return { "rep/ckaEnv": ckaEnv, "rep/ckaTime": ckaTime, "rep/dim": dim };
+        }
         const xc = new Float64Array(M * H); // one seed's centred rows at a time: a cue's [mechN, H], then all [M, H]
         for (let s = 0; s < S; s++) {
           const r = rep.subarray(s * M * H, (s + 1) * M * H); // [E·mechN, H]
