@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { conflictMatrix, gradientCosine, meanPairwiseCosine } from "../../src/metrics/conflict.ts";
+import { describe, it, test } from "node:test";
+import { conflictMatrix, gradientCosine, meanPairwiseCosine, meanPairwiseSegmentedCosine, segmentedCosine } from "../../src/metrics/conflict.ts";
 import { close, randn } from "./_fixtures.ts";
 
 const g = randn(1, 1, 1000);
@@ -38,4 +38,18 @@ describe("conflictMatrix", () => {
     close(meanPairwiseCosine(grads), -1 / 3, 1e-12);
     assert.ok(Number.isNaN(meanPairwiseCosine([h])));
   });
+});
+
+test("segmented cosines are those of the concatenated vectors, bit for bit", () => {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  const sizes = [5, 0, 129, 3, 64];
+  for (let trial = 0; trial < 20; trial++) {
+    const envs = Array.from({ length: 3 }, (_, e) => sizes.map((n) => Float32Array.from({ length: n }, () => (trial === 3 && e === 1 ? 0 : rnd() * 10 ** Math.floor(rnd() * 6)))));
+    const whole = envs.map((segs) => { const v = new Float32Array(segs.reduce((n, p) => n + p.length, 0)); let o = 0; for (const p of segs) { v.set(p, o); o += p.length; } return v; });
+    assert.ok(Object.is(segmentedCosine(envs[0]!, envs[2]!), gradientCosine(whole[0]!, whole[2]!)));
+    assert.ok(Object.is(meanPairwiseSegmentedCosine(envs), meanPairwiseCosine(whole)), `trial ${trial}`);
+  }
+  assert.ok(Number.isNaN(segmentedCosine([new Float32Array(3)], [Float32Array.of(1, 2, 3)])), "a zero gradient has no direction");
+  assert.throws(() => segmentedCosine([new Float32Array(3)], [new Float32Array(4)]), /equal lengths/);
 });

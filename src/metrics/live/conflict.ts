@@ -1,7 +1,7 @@
 // Gradient conflict between environments, live: the mean pairwise cosine (metrics/conflict.ts)
 // between the trained environments' gradients of the clean cross-entropy on their probes, the
 // common currency in which their pulls on the shared weights compare, whatever their objective.
-import { meanPairwiseCosine } from "../conflict.ts";
+import { meanPairwiseSegmentedCosine } from "../conflict.ts";
 import { defineMetric } from "./metric.ts";
 
 export const conflict = defineMetric({
@@ -13,20 +13,13 @@ export const conflict = defineMetric({
     measure(ctx) {
       const grads = ctx.envGradients(); // [env][leaf] of [S, ...]
       const S = seeds.length, out = new Float64Array(S);
-      for (let s = 0; s < S; s++) out[s] = meanPairwiseCosine(grads.map((leaves) => seedSlice(leaves, s, S)));
+      for (let s = 0; s < S; s++) out[s] = meanPairwiseSegmentedCosine(grads.map((leaves) => seedSlice(leaves, s, S)));
       return { "route/conflict": out };
     },
   }),
 });
 
-/** Seed s's gradient as one vector: its slice of every leaf, concatenated in leaf order. */
-function seedSlice(leaves: Float32Array[], s: number, S: number): Float32Array {
-  const out = new Float32Array(leaves.reduce((n, l) => n + l.length / S, 0));
-  let o = 0;
-  for (const l of leaves) {
-    const k = l.length / S;
-    out.set(l.subarray(s * k, (s + 1) * k), o);
-    o += k;
-  }
-  return out;
+/** Seed s's gradient as segments: its slice of every leaf, in leaf order (views, no copy). */
+function seedSlice(leaves: Float32Array[], s: number, S: number): Float32Array[] {
+  return leaves.map((l) => l.subarray((s * l.length) / S, ((s + 1) * l.length) / S));
 }
