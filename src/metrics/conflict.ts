@@ -4,9 +4,7 @@
 /** cos(g1, g2) = g1·g2 / (‖g1‖ ‖g2‖), in [-1, 1]; NaN if either gradient is zero. */
 export function gradientCosine(g1: ArrayLike<number>, g2: ArrayLike<number>): number {
   if (g1.length !== g2.length) throw new RangeError(`gradientCosine: expected equal lengths, got ${g1.length} and ${g2.length}`);
-  const [dot, n1, n2] = sums(g1, g2);
-  if (n1 === 0 || n2 === 0) return NaN;
-  return Math.min(1, Math.max(-1, dot / Math.sqrt(n1 * n2)));
+  return segmentedCosine([g1], [g2]);
 }
 
 /**
@@ -23,6 +21,8 @@ export function segmentedCosine(g1: readonly ArrayLike<number>[], g2: readonly A
   return Math.min(1, Math.max(-1, dot / Math.sqrt(n1 * n2)));
 }
 
+// The loop in a function of its own: V8 left the optimised code of a function whose check after
+// the loop had never run yet, at every call (a bail-out per checkpoint)
 function addSums(g1: ArrayLike<number>, g2: ArrayLike<number>, acc: [number, number, number]): void {
   let [dot, n1, n2] = acc;
   for (let i = 0; i < g1.length; i++) {
@@ -32,19 +32,6 @@ function addSums(g1: ArrayLike<number>, g2: ArrayLike<number>, acc: [number, num
     n2 += b * b;
   }
   [acc[0], acc[1], acc[2]] = [dot, n1, n2];
-}
-
-// The loop in a function of its own: V8 left the optimised code of a function whose check after
-// the loop had never run yet, at every call (a bail-out per checkpoint)
-function sums(g1: ArrayLike<number>, g2: ArrayLike<number>): [number, number, number] {
-  let dot = 0, n1 = 0, n2 = 0;
-  for (let i = 0; i < g1.length; i++) {
-    const a = g1[i]!, b = g2[i]!;
-    dot += a * b;
-    n1 += a * a;
-    n2 += b * b;
-  }
-  return [dot, n1, n2];
 }
 
 /** E×E matrix of pairwise gradient cosines, symmetric, diagonal 1 (NaN for a zero gradient). */
