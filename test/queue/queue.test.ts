@@ -45,6 +45,11 @@ function ecotoneBg(args: string[], extraEnv: Record<string, string> = {}) {
   return { child, exit, output: () => out, stdout: () => stdout };
 }
 
+// Steps in a cell that a test stops, kills or cuts off mid-run. Training runs ahead of the store's
+// writes, so a cell seen at step 20 may be far further on: 1,000 steps (about 1 s of training
+// since the fused kernel) once ended before the stop reached it. About 5 s here, 2.5 s on a machine twice as fast.
+const LONG = 5000;
+
 const ecotone = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: dir, env });
 
 async function until(what: string, f: () => Promise<boolean>, ms: number): Promise<void> {
@@ -90,7 +95,7 @@ describe("ecotone sweep --queue and ecotone worker on PostgreSQL", { timeout: 90
   it("a worker killed with -9 mid-cell: another resumes its run after the lease; every cell stored once; the sweep joined, not duplicated", async (t) => {
     if ("skip" in pg) return t.skip(pg.skip);
     const url = await pg.createDatabase("kill");
-    const spec = sweepFile("kill", 3, 1000); // long enough to catch a cell mid-run on a fast, idle machine
+    const spec = sweepFile("kill", 3, LONG); // long enough to catch a cell mid-run on a fast, idle machine
     const sweepId = (await loadSweep(spec)).id;
     const queued = ecotone("sweep", spec, "--store", url, "--queue", "--no-wait", "--lease", "3", "--json");
     assert.equal(queued.status, 0, queued.stderr);
@@ -127,7 +132,7 @@ describe("ecotone sweep --queue and ecotone worker on PostgreSQL", { timeout: 90
       assert.match(b.output(), new RegExp(`resuming run ${victim!.runId}`));
       const steps = (await store.metrics(victim!.runId, { keys: ["perf/acc:A"] })).filter((p) => p.seed === 0).map((p) => p.step);
       assert.deepEqual(steps, [...new Set(steps)].sort((x, y) => x - y), "no checkpoint stored twice");
-      assert.equal(steps.at(-1), 1000);
+      assert.equal(steps.at(-1), LONG);
       assert.equal((await store.getSweep(sweepId))!.status, "completed");
       // The queue saw two tries of that cell: the killed one (expired) and b's.
       const q = await Queue.open(url);
@@ -155,7 +160,7 @@ describe("ecotone sweep --queue and ecotone worker on PostgreSQL", { timeout: 90
     if ("skip" in pg) return t.skip(pg.skip);
     const url = (await pg.createDatabase("term")).replace(/:[^:@/]*@/, "@"); // no password in the URL: libpq's PGPASSWORD gives it
     const withPw = { PGPASSWORD: pg.password };
-    const spec = sweepFile("term", 2, 1000); // long enough that the stop lands mid-cell on a fast, idle machine too
+    const spec = sweepFile("term", 2, LONG); // long enough that the stop lands mid-cell on a fast, idle machine too
     const sweepId = (await loadSweep(spec)).id;
     const queued = ecotoneBg(["sweep", spec, "--store", url, "--queue", "--no-wait", "--lease", "600"], withPw);
     assert.equal(await queued.exit, 0, queued.output());
@@ -192,7 +197,7 @@ describe("ecotone sweep --queue and ecotone worker on PostgreSQL", { timeout: 90
   it("the database restarts mid-sweep: the workers reconnect and finish; every cell stored once", async (t) => {
     if ("skip" in pg) return t.skip(pg.skip);
     const url = await pg.createDatabase("restart");
-    const spec = sweepFile("restart", 3, 1000); // long enough to catch a cell mid-run on a fast, idle machine
+    const spec = sweepFile("restart", 3, LONG); // long enough to catch a cell mid-run on a fast, idle machine
     const sweepId = (await loadSweep(spec)).id;
     const queued = ecotone("sweep", spec, "--store", url, "--queue", "--no-wait", "--lease", "5");
     assert.equal(queued.status, 0, queued.stderr);

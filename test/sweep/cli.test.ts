@@ -26,14 +26,15 @@ const sweepYaml = (name: string, steps: number, grid: string) => `name: ${name}\
 
 describe("ecotone sweep", () => {
   it("killed with SIGKILL mid-sweep and started again: no completed cell is repeated or lost", async () => {
-    const spec = specFile("kill.yaml", sweepYaml("kill", 300, "grid:\n  world.distinguishability: [0, 1]\n  model.bottleneck: [0, 4]"));
+    const spec = specFile("kill.yaml", sweepYaml("kill", 900, "grid:\n  world.distinguishability: [0, 1]\n  model.bottleneck: [0, 4]"));
     const sweepId = (await loadSweep(spec)).id;
     const db = join(dir, "kill/runs.db");
     const args = ["sweep", spec, "--store", db, "--workers", "2", "--json"];
     // Its own process group, so the kill takes the sweep and every cell process at once (kill -9 of the tree).
     const child = spawn(process.execPath, [entry, ...args], { cwd: dir, env, detached: true, stdio: "ignore" });
     const exited = new Promise((r) => child.on("exit", (code, signal) => r(signal ?? code)));
-    // Poll the store read-only: kill once two cells are done and another is mid-run past a checkpoint.
+    // Poll the store read-only: kill once two cells are done and another is mid-run past a checkpoint
+    // (900 steps: a cell trains in about a second, long enough for a 50 ms poll to see it mid-run).
     for (let t = 0; ; t++) {
       assert.ok(t < 1200, "the sweep made no progress in 60 s");
       await new Promise((r) => setTimeout(r, 50));
