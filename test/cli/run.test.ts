@@ -49,6 +49,22 @@ describe("ecotone run", () => {
     assert.match(r.stderr, /step 80\/80/); // progress went to stderr
   });
 
+  it("the same spec run twice prints the same --json, its ids aside; where the time went goes to stderr", () => {
+    const spec = specFile("twice.yaml", tiny());
+    const [a, b] = ["s1b", "s1c"].map((s) => ecotone("run", spec, "--store", `${s}/runs.db`, "--json"));
+    for (const r of [a, b]) {
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /^time: [\d.]+ s; in the training threads [\d.]+ s of training, [\d.]+ s of live metrics \(\d+%\)/m);
+    }
+    const results = (text: string) => {
+      const { runId, store, exports, ...rest } = JSON.parse(text);
+      assert.ok(runId && store && exports);
+      return rest;
+    };
+    assert.equal("timing" in JSON.parse(a.stdout), false, "timings differ run to run: not in the results");
+    assert.deepEqual(results(a.stdout), results(b.stdout));
+  });
+
   it("prints every environment's performance with its spread for a human", () => {
     const r = ecotone("run", specFile("ok2.yaml", tiny()), "--store", "s2/runs.db");
     assert.equal(r.status, 0, r.stderr);

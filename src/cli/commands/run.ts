@@ -60,16 +60,17 @@ export default async function (specPath: string | undefined, o: Opts): Promise<v
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
   }
-  const t = summary.timing;
-  if (t && !o.json && t.trainingSeconds + t.metricsSeconds > 0)
+  // Where the time went: on stderr only. It differs run to run, so --json (the run's results) leaves it out.
+  const { timing: t, ...results } = summary;
+  if (t && t.trainingSeconds + t.metricsSeconds > 0)
     reporter.info(`time: ${t.wallSeconds.toFixed(1)} s; in the training threads ${t.trainingSeconds.toFixed(1)} s of training, ${t.metricsSeconds.toFixed(1)} s of live metrics (${(100 * t.metricsShare).toFixed(0)}%), ${t.stateSeconds.toFixed(1)} s saving state; ${t.storeSeconds.toFixed(1)} s writing the store (main thread)`);
   const out = o.out ?? join(storeFolder(o.store), "exports", summary.runId);
   const { files } = await exportRun(store, summary.runId, out);
   await store.close();
   if (o.json) {
-    console.log(JSON.stringify({ ...summary, store: redactUrl(o.store), exports: files }));
+    console.log(JSON.stringify({ ...results, store: redactUrl(o.store), exports: files }));
   } else {
-    console.log(render(summary, redactUrl(o.store), out));
+    console.log(render(results, redactUrl(o.store), out));
   }
   if (summary.status === "interrupted") process.exitCode = code;
   // Exit status 3: the run finished but every seed diverged (1 is a user error, 2 a bug, 130/143 a signal).
