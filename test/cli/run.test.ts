@@ -51,7 +51,7 @@ describe("ecotone run", () => {
 
   it("the same spec run twice prints the same --json, its ids aside; where the time went goes to stderr", () => {
     const spec = specFile("twice.yaml", tiny());
-    const [a, b] = ["s1b", "s1c"].map((s) => ecotone("run", spec, "--store", `${s}/runs.db`, "--json"));
+    const a = ecotone("run", spec, "--store", "s1b/runs.db", "--json"), b = ecotone("run", spec, "--store", "s1c/runs.db", "--json");
     for (const r of [a, b]) {
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /^time: [\d.]+ s; in the training threads [\d.]+ s of training, [\d.]+ s of live metrics \(\d+%\)/m);
