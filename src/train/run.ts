@@ -15,7 +15,7 @@ import { BaselineInterrupted, ensureBaselines, type Baselines, type Runner } fro
 import { chooseEngine } from "./fused.ts";
 import { makePlan, specHash, type RunPlan } from "./plan.ts";
 import type { ShardEvent } from "./shard.ts";
-import { autoThreads, runShards, shardSeeds } from "./shards.ts";
+import { autoThreads, runShards, shardSeeds, WriteGate } from "./shards.ts";
 import { packState, unpackState } from "./state.ts";
 import type { RunOptions, RunSummary } from "./summary.ts";
 
@@ -169,6 +169,8 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
   const halt = new AbortController();
   for (const s of [o.signal, lease.lost]) s?.addEventListener("abort", () => halt.abort(), { once: true });
   if (o.signal?.aborted) halt.abort();
+  const gate = new WriteGate(); // training waits for the store when it runs too far ahead of it
+  halt.signal.addEventListener("abort", () => gate.open(), { once: true });
   let failure: unknown;
   let stoppedEarly: { step: number; env: string; reason: string } | undefined; // train.earlyStop fired
   let writes = Promise.resolve();
@@ -210,12 +212,13 @@ async function train(runId: string, spec: ExperimentSpec, from: number, blob: Ui
         await o.store.writeCheckpoint(runId, ev.step, points, state);
         ms.store += performance.now() - t2;
         lastStep = ev.step;
+        gate.written();
       });
     }
   };
 
   try {
-    await runShards(plan, spec, shards, { threads, from, states, wantState: true, signal: halt.signal, onEvent, reference: baselines?.reference });
+    await runShards(plan, spec, shards, { threads, from, states, wantState: true, signal: halt.signal, onEvent, reference: baselines?.reference, gate });
   } finally {
     await writes; // never rejects: a failed write is kept in `failure`
   }

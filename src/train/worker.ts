@@ -5,6 +5,7 @@ import { loadSpecPlugins } from "../components/plugins.ts";
 import { parseSpec } from "../experiment/load.ts";
 import { makePlan } from "./plan.ts";
 import { ShardTrainer, type Reference } from "./shard.ts";
+import { waitForStore } from "./shards.ts";
 
 export interface ShardJob {
   spec: unknown; // validated spec, re-parsed here
@@ -13,6 +14,8 @@ export interface ShardJob {
   state?: Float32Array; // state after step `from` (resume)
   wantState: boolean;
   reference?: Reference; // weighted-sum baselines' outputs, whole ensemble
+  gate?: SharedArrayBuffer; // a WriteGate's count of checkpoints written (shards.ts)
+  ahead: number; // how many checkpoints this shard may hand over beyond it
 }
 
 const job = workerData as ShardJob;
@@ -23,10 +26,12 @@ if (job.state) trainer.restore(job.state, job.from);
 let stopped = false;
 const onMessage = (m: unknown) => { if (m === "stop") stopped = true; };
 parentPort!.on("message", onMessage);
+let handed = 0; // checkpoints handed over
 for (const ev of trainer.run(job.from, undefined, job.wantState)) {
   parentPort!.postMessage(ev);
   // Yield to the event loop now and then so a "stop" message can arrive.
   if (ev.type === "progress") await new Promise((r) => setImmediate(r));
+  if (ev.type === "checkpoint" && job.gate) await waitForStore(job.gate, ++handed - job.ahead, () => stopped);
   if (stopped) break;
 }
 parentPort!.postMessage({ type: "done" });
