@@ -45,9 +45,9 @@ function ecotoneBg(args: string[], extraEnv: Record<string, string> = {}) {
   return { child, exit, output: () => out, stdout: () => stdout };
 }
 
-// Steps in a cell that a test stops, kills or cuts off mid-run. Training runs ahead of the store's
-// writes, so a cell seen at step 20 may be far further on: 1,000 steps (about 1 s of training
-// since the fused kernel) once ended before the stop reached it. About 5 s here, 2.5 s on a machine twice as fast.
+// Steps in a cell that a test stops, kills or cuts off mid-run: 1,000 (about 1 s of training since
+// the fused kernel) once ended before the stop reached it. 5,000 train about 5 s here, 2.5 s on a
+// machine twice as fast.
 const LONG = 5000;
 
 const ecotone = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: dir, env });
