@@ -15,7 +15,8 @@ import { BaselineInterrupted, ensureBaselines, type Baselines, type Runner } fro
 import { chooseEngine } from "./fused.ts";
 import { makePlan, specHash, type RunPlan } from "./plan.ts";
 import type { ShardEvent } from "./shard.ts";
-import { autoThreads, runShards, shardSeeds, WriteGate } from "./shards.ts";
+import { WriteGate } from "./gate.ts";
+import { autoThreads, runShards, shardSeeds } from "./shards.ts";
 import { packState, unpackState } from "./state.ts";
 import type { RunOptions, RunSummary } from "./summary.ts";
 

@@ -5,7 +5,7 @@ import { loadSpecPlugins } from "../components/plugins.ts";
 import { parseSpec } from "../experiment/load.ts";
 import { makePlan } from "./plan.ts";
 import { ShardTrainer, type Reference } from "./shard.ts";
-import { waitForStore } from "./shards.ts";
+import { waitForStore } from "./gate.ts";
 
 export interface ShardJob {
   spec: unknown; // validated spec, re-parsed here
@@ -14,7 +14,7 @@ export interface ShardJob {
   state?: Float32Array; // state after step `from` (resume)
   wantState: boolean;
   reference?: Reference; // weighted-sum baselines' outputs, whole ensemble
-  gate?: SharedArrayBuffer; // a WriteGate's count of checkpoints written (shards.ts)
+  gate?: SharedArrayBuffer; // a WriteGate's count of checkpoints written (gate.ts)
   ahead: number; // how many checkpoints this shard may hand over beyond it
 }
 

@@ -1,11 +1,11 @@
 // A store slower than training (a team's PostgreSQL across a network): training waits for it
 // rather than piling checkpoints, each with its resumable state, up in memory. Before the gate, a
 // quickstart with 300 ms writes ran 610 steps ahead and took 1.1 GB; now it stays within
-// shardDefaults.aheadCheckpoints of the store. Same numbers either way; a stop still gets through.
+// gateDefaults.aheadCheckpoints of the store. Same numbers either way; a stop still gets through.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Store } from "../../src/store/index.ts";
-import { shardDefaults } from "../../src/train/shards.ts";
+import { gateDefaults } from "../../src/train/gate.ts";
 import { runExperiment } from "../../src/train/run.ts";
 import { tempStore, tinySpec } from "./_helpers.ts";
 
@@ -32,7 +32,7 @@ function slow(inner: Store, ms: number, progress: () => number) {
 
 describe("a store slower than training", () => {
   for (const threads of [1, 2]) {
-    it(`training keeps within ${shardDefaults.aheadCheckpoints} checkpoints of it, with the same numbers (${threads} thread${threads > 1 ? "s" : ""})`, async () => {
+    it(`training keeps within ${gateDefaults.aheadCheckpoints} checkpoints of it, with the same numbers (${threads} thread${threads > 1 ? "s" : ""})`, async () => {
       const inner = await tempStore();
       try {
         let step = 0;
@@ -43,7 +43,7 @@ describe("a store slower than training", () => {
         assert.equal(s.ahead.length, 31);
         const most = Math.max(...s.ahead);
         // handed over and not written: at most aheadCheckpoints, plus the one training towards
-        assert.ok(most <= (shardDefaults.aheadCheckpoints + 1) * evalEvery, `training ran ${most} steps ahead of the store: ${s.ahead.join(" ")}`);
+        assert.ok(most <= (gateDefaults.aheadCheckpoints + 1) * evalEvery, `training ran ${most} steps ahead of the store: ${s.ahead.join(" ")}`);
         const ref = await runExperiment(spec, { store: inner, threads });
         assert.deepEqual(await inner.metrics(run.runId), await inner.metrics(ref.runId));
       } finally {
@@ -62,7 +62,7 @@ describe("a store slower than training", () => {
       const t0 = Date.now();
       const run = await runExperiment(spec, { store: s.store, threads: 2, signal: ac.signal, onProgress: (done) => (step = done) });
       assert.equal(run.status, "interrupted");
-      assert.ok(Date.now() - t0 < 1500 + (shardDefaults.aheadCheckpoints + 2) * 400 + 2000, "it stopped after the checkpoints in hand were written");
+      assert.ok(Date.now() - t0 < 1500 + (gateDefaults.aheadCheckpoints + 2) * 400 + 2000, "it stopped after the checkpoints in hand were written");
       assert.equal(run.lastStep, (await inner.lastStep(run.runId)) ?? 0, "every checkpoint handed over was kept");
     } finally {
       await inner.close();
